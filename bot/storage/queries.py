@@ -1,0 +1,389 @@
+"""Every SQL statement of the bot, as small functions over a connection.
+
+The core opens the transaction (`Database.tx`) and calls these inside it, so that one
+domain action is one transaction however many statements it takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+Row = aiosqlite.Row
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    async with conn.execute(sql, params) as cur:
+        row: Row | None = await cur.fetchone()
+        return row
+
+
+async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async with conn.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+async def _insert(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:
+    async with conn.execute(sql, params) as cur:
+        rowid = cur.lastrowid
+    if rowid is None:
+        raise RuntimeError("insert returned no row id")
+    return rowid
+
+
+# -- meta ------------------------------------------------------------------------------
+async def get_meta(conn: aiosqlite.Connection, key: str) -> bytes | None:
+    row = await _one(conn, "SELECT value FROM meta WHERE key = ?", (key,))
+    return None if row is None else bytes(row["value"])
+
+
+async def set_meta(conn: aiosqlite.Connection, key: str, value: bytes) -> None:
+    await conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+# -- complaints ------------------------------------------------------------------------
+_SUMMARY = (
+    "SELECT c.id, c.kind, c.org_code, c.status, c.received_on, c.due_on, c.assignee_id,"
+    " c.named, c.extended, c.channel,"
+    " (SELECT COUNT(*) FROM attachments a WHERE a.complaint_id = c.id) AS attachments"
+    " FROM complaints c"
+)
+
+
+async def insert_complaint(
+    conn: aiosqlite.Connection,
+    *,
+    receipt_hash: bytes,
+    channel: str,
+    kind: str,
+    org_code: str | None,
+    body: bytes,
+    named: bool,
+    received_on: str,
+    due_on: str,
+) -> int:
+    return await _insert(
+        conn,
+        "INSERT INTO complaints (receipt_hash, channel, kind, org_code, body, named,"
+        " received_on, due_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (receipt_hash, channel, kind, org_code, body, int(named), received_on, due_on),
+    )
+
+
+async def set_complaint_body(conn: aiosqlite.Connection, complaint_id: int, body: bytes) -> None:
+    await conn.execute("UPDATE complaints SET body = ? WHERE id = ?", (body, complaint_id))
+
+
+async def complaint_id_by_receipt(conn: aiosqlite.Connection, receipt_hash: bytes) -> int | None:
+    row = await _one(conn, "SELECT id FROM complaints WHERE receipt_hash = ?", (receipt_hash,))
+    return None if row is None else int(row["id"])
+
+
+async def get_complaint(conn: aiosqlite.Connection, complaint_id: int) -> Row | None:
+    return await _one(
+        conn,
+        "SELECT c.*, (SELECT COUNT(*) FROM attachments a WHERE a.complaint_id = c.id)"
+        " AS attachments FROM complaints c WHERE c.id = ?",
+        (complaint_id,),
+    )
+
+
+async def list_complaints_by_status(
+    conn: aiosqlite.Connection, statuses: Iterable[str]
+) -> list[Row]:
+    wanted = sorted(statuses)
+    marks = ", ".join("?" for _ in wanted)
+    return await _all(
+        conn,
+        f"{_SUMMARY} WHERE c.status IN ({marks}) ORDER BY c.due_on, c.id",
+        wanted,
+    )
+
+
+async def update_status(
+    conn: aiosqlite.Connection,
+    complaint_id: int,
+    *,
+    status: str,
+    reason: bytes | None,
+    answered_on: str | None,
+    closed_on: str | None,
+) -> None:
+    # answered_on / closed_on keep the first date: a reopened case is not answered twice.
+    await conn.execute(
+        "UPDATE complaints SET status = ?, status_reason = COALESCE(?, status_reason),"
+        " answered_on = COALESCE(answered_on, ?), closed_on = COALESCE(closed_on, ?)"
+        " WHERE id = ?",
+        (status, reason, answered_on, closed_on, complaint_id),
+    )
+
+
+async def set_assignee(conn: aiosqlite.Connection, complaint_id: int, staff_id: int) -> None:
+    await conn.execute(
+        "UPDATE complaints SET assignee_id = ? WHERE id = ?", (staff_id, complaint_id)
+    )
+
+
+async def set_extension(
+    conn: aiosqlite.Connection, complaint_id: int, *, due_on: str, reason: bytes
+) -> None:
+    await conn.execute(
+        "UPDATE complaints SET due_on = ?, extended = 1, extension_reason = ? WHERE id = ?",
+        (due_on, reason, complaint_id),
+    )
+
+
+# -- identities, attachments, thread ---------------------------------------------------
+async def insert_identity(conn: aiosqlite.Connection, complaint_id: int, data: bytes) -> None:
+    await conn.execute(
+        "INSERT INTO identities (complaint_id, data) VALUES (?, ?)", (complaint_id, data)
+    )
+
+
+async def get_identity(conn: aiosqlite.Connection, complaint_id: int) -> bytes | None:
+    row = await _one(
+        conn, "SELECT data FROM identities WHERE complaint_id = ?", (complaint_id,)
+    )
+    return None if row is None else bytes(row["data"])
+
+
+async def insert_attachment(
+    conn: aiosqlite.Connection,
+    *,
+    complaint_id: int,
+    message_id: int | None,
+    blob: str,
+    kind: str,
+    size: int,
+    meta: bytes,
+) -> None:
+    await conn.execute(
+        "INSERT INTO attachments (complaint_id, message_id, blob, kind, size, meta)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (complaint_id, message_id, blob, kind, size, meta),
+    )
+
+
+async def list_attachments(conn: aiosqlite.Connection, complaint_id: int) -> list[Row]:
+    return await _all(
+        conn,
+        "SELECT message_id, blob, kind, size, meta FROM attachments"
+        " WHERE complaint_id = ? ORDER BY id",
+        (complaint_id,),
+    )
+
+
+async def insert_message(
+    conn: aiosqlite.Connection,
+    *,
+    complaint_id: int,
+    author: str,
+    internal: bool,
+    staff_id: int | None,
+    body: bytes,
+    created_on: str,
+) -> int:
+    return await _insert(
+        conn,
+        "INSERT INTO messages (complaint_id, author, internal, staff_id, body, created_on)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (complaint_id, author, int(internal), staff_id, body, created_on),
+    )
+
+
+async def list_messages(
+    conn: aiosqlite.Connection, complaint_id: int, *, include_internal: bool
+) -> list[Row]:
+    sql = "SELECT id, author, internal, staff_id, body, created_on FROM messages"
+    sql += " WHERE complaint_id = ?"
+    if not include_internal:
+        sql += " AND internal = 0"
+    return await _all(conn, sql + " ORDER BY id", (complaint_id,))
+
+
+# -- notice links ----------------------------------------------------------------------
+async def set_notify_link(conn: aiosqlite.Connection, complaint_id: int, target: bytes) -> None:
+    await conn.execute(
+        "INSERT INTO notify_links (complaint_id, target) VALUES (?, ?)"
+        " ON CONFLICT (complaint_id) DO UPDATE SET target = excluded.target",
+        (complaint_id, target),
+    )
+
+
+async def pop_notify_link(conn: aiosqlite.Connection, complaint_id: int) -> bytes | None:
+    row = await _one(
+        conn,
+        "DELETE FROM notify_links WHERE complaint_id = ? RETURNING target",
+        (complaint_id,),
+    )
+    return None if row is None else bytes(row["target"])
+
+
+async def has_notify_link(conn: aiosqlite.Connection, complaint_id: int) -> bool:
+    row = await _one(
+        conn, "SELECT 1 FROM notify_links WHERE complaint_id = ?", (complaint_id,)
+    )
+    return row is not None
+
+
+# -- drafts ----------------------------------------------------------------------------
+async def get_draft(conn: aiosqlite.Connection, owner: bytes) -> bytes | None:
+    row = await _one(conn, "SELECT data FROM drafts WHERE owner = ?", (owner,))
+    return None if row is None else bytes(row["data"])
+
+
+async def put_draft(conn: aiosqlite.Connection, owner: bytes, data: bytes, at: str) -> None:
+    await conn.execute(
+        "INSERT INTO drafts (owner, data, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (owner) DO UPDATE SET data = excluded.data,"
+        " updated_at = excluded.updated_at",
+        (owner, data, at),
+    )
+
+
+async def delete_draft(conn: aiosqlite.Connection, owner: bytes) -> None:
+    await conn.execute("DELETE FROM drafts WHERE owner = ?", (owner,))
+
+
+async def drafts_idle_since(conn: aiosqlite.Connection, cutoff: str) -> list[Row]:
+    return await _all(
+        conn, "SELECT owner, data, updated_at FROM drafts WHERE updated_at < ?", (cutoff,)
+    )
+
+
+# -- limits ----------------------------------------------------------------------------
+async def limit_count(conn: aiosqlite.Connection, scope: str, key: bytes, now: str) -> int:
+    row = await _one(
+        conn,
+        "SELECT count FROM limits WHERE scope = ? AND key = ? AND window_end > ?",
+        (scope, key, now),
+    )
+    return 0 if row is None else int(row["count"])
+
+
+async def limit_hit(
+    conn: aiosqlite.Connection, scope: str, key: bytes, window_end: str, now: str
+) -> int:
+    """Count one more event in the window; a stale row starts over."""
+    row = await _one(
+        conn,
+        "INSERT INTO limits (scope, key, window_end, count) VALUES (?, ?, ?, 1)"
+        " ON CONFLICT (scope, key) DO UPDATE SET"
+        "  count = CASE WHEN limits.window_end > ? THEN limits.count + 1 ELSE 1 END,"
+        "  window_end = CASE WHEN limits.window_end > ? THEN limits.window_end"
+        "                    ELSE excluded.window_end END"
+        " RETURNING count",
+        (scope, key, window_end, now, now),
+    )
+    return 0 if row is None else int(row["count"])
+
+
+async def purge_limits(conn: aiosqlite.Connection, now: str) -> None:
+    await conn.execute("DELETE FROM limits WHERE window_end <= ?", (now,))
+
+
+# -- preferences -----------------------------------------------------------------------
+async def get_lang(conn: aiosqlite.Connection, owner: bytes) -> str | None:
+    row = await _one(conn, "SELECT lang FROM prefs WHERE owner = ?", (owner,))
+    return None if row is None else str(row["lang"])
+
+
+async def set_lang(conn: aiosqlite.Connection, owner: bytes, lang: str) -> None:
+    await conn.execute(
+        "INSERT INTO prefs (owner, lang) VALUES (?, ?)"
+        " ON CONFLICT (owner) DO UPDATE SET lang = excluded.lang",
+        (owner, lang),
+    )
+
+
+# -- staff -----------------------------------------------------------------------------
+async def get_staff(conn: aiosqlite.Connection, user_id: int) -> Row | None:
+    return await _one(conn, "SELECT * FROM staff WHERE user_id = ?", (user_id,))
+
+
+async def list_staff(conn: aiosqlite.Connection) -> list[Row]:
+    return await _all(conn, "SELECT * FROM staff ORDER BY role, user_id")
+
+
+async def upsert_staff(
+    conn: aiosqlite.Connection,
+    *,
+    user_id: int,
+    role: str,
+    name: str | None,
+    added_by: int | None,
+    added_at: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO staff (user_id, role, name, added_by, added_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET role = excluded.role,"
+        " name = COALESCE(excluded.name, staff.name)",
+        (user_id, role, name, added_by, added_at),
+    )
+
+
+async def delete_staff(conn: aiosqlite.Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM staff WHERE user_id = ?", (user_id,))
+
+
+async def count_admins(conn: aiosqlite.Connection) -> int:
+    row = await _one(conn, "SELECT COUNT(*) AS n FROM staff WHERE role = 'admin'")
+    return 0 if row is None else int(row["n"])
+
+
+# -- audit log -------------------------------------------------------------------------
+async def insert_audit(
+    conn: aiosqlite.Connection,
+    *,
+    at: str,
+    staff_id: int,
+    action: str,
+    complaint_id: int | None,
+    detail: str | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (at, staff_id, action, complaint_id, detail)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (at, staff_id, action, complaint_id, detail),
+    )
+
+
+async def list_audit(
+    conn: aiosqlite.Connection, *, limit: int, complaint_id: int | None
+) -> list[Row]:
+    if complaint_id is None:
+        return await _all(
+            conn, "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+        )
+    return await _all(
+        conn,
+        "SELECT * FROM audit_log WHERE complaint_id = ? ORDER BY id DESC LIMIT ?",
+        (complaint_id, limit),
+    )
+
+
+# -- events ----------------------------------------------------------------------------
+async def insert_event(
+    conn: aiosqlite.Connection, *, at: str, day: str, name: str, channel: str, dims: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO events (at, day, name, channel, dims) VALUES (?, ?, ?, ?, ?)",
+        (at, day, name, channel, dims),
+    )
+
+
+async def count_events(
+    conn: aiosqlite.Connection, name: str, first_day: str, last_day: str
+) -> int:
+    row = await _one(
+        conn,
+        "SELECT COUNT(*) AS n FROM events WHERE name = ? AND day BETWEEN ? AND ?",
+        (name, first_day, last_day),
+    )
+    return 0 if row is None else int(row["n"])

@@ -1,0 +1,149 @@
+"""`build_app()`: the whole Telegram bot, wired top to bottom."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import cast
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+
+from bot.config import Settings
+from bot.core.backend import open_backend
+from bot.core.orgs import OrgDirectory
+from bot.i18n import LANGS, t
+from bot.tg.access import Access
+from bot.tg.citizen import complaint, start, status
+from bot.tg.common import App, Ctx, Services, reply
+from bot.tg.staff import actions, admin, cases, jobs
+
+log = logging.getLogger(__name__)
+
+CITIZEN_COMMANDS = ("start", "complain", "status", "privacy", "lang", "help", "cancel")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def build_app(settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow) -> App:
+    """The application with every handler registered; services open at start-up."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token.get())
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .context_types(ContextTypes(context=Ctx))
+        # Retries on 429 honour retry_after; per-chat pacing is Telegram's to enforce.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+    )
+    app = cast(App, builder.build())
+    app.bot_data["settings"] = settings
+    app.bot_data["clock"] = clock
+    access = Access(app.bot_data)
+
+    # Handlers in one group; the first that matches wins, so the order is the design:
+    # 1. An officer typing a reply or a reason: their text belongs to that action, not to
+    #    any citizen flow (staff can also be citizens).
+    actions.register(app, access)
+    # 2. Status before the complaint flow: a citizen in the middle of a draft can still
+    #    check a receipt, and the draft waits.
+    status.register(app, settings.draft_idle_minutes)
+    # 3. The complaint conversation; its text handlers skip commands and menu buttons.
+    complaint.register(app, settings)
+    # 4. Staff commands and buttons, filtered by role, in private chats only.
+    cases.register(app, access)
+    admin.register(app, access)
+    # 5. The same staff commands from anyone else are refused, not silently ignored.
+    admin.register_refusals(app)
+    # 6. Citizen commands and menu buttons.
+    start.register(app)
+    # 7. Last: stale or forged buttons, and messages nothing else took (offer a saved draft).
+    start.register_catch_alls(app)
+
+    app.add_error_handler(on_error)
+    return app
+
+
+async def on_startup(app: App) -> None:
+    """Open the data folder, load content, schedule jobs, publish the command menu."""
+    settings: Settings = app.bot_data["settings"]
+    clock: Callable[[], dt.datetime] = app.bot_data["clock"]
+    backend = await open_backend(settings, clock())
+    svc = Services(settings=settings, backend=backend, clock=clock,
+                   orgs=OrgDirectory(settings.content_dir / "organizations.yaml"))
+    app.bot_data["svc"] = svc
+    from bot.core.staff import staff_ids
+
+    svc.staff = await staff_ids(backend)
+    jobs.schedule(app)
+    try:
+        for lang in LANGS:
+            await app.bot.set_my_commands(
+                [BotCommand(c, t(lang, f"command.{c}")) for c in CITIZEN_COMMANDS],
+                language_code=None if lang == "mn" else lang,
+            )
+        ctx = Ctx(app)
+        for user_id, role in svc.staff.items():
+            await admin.set_staff_commands(ctx, user_id, role)
+    except TelegramError as exc:
+        log.warning("command menu not published: %s", exc.__class__.__name__)
+    log.info("bot ready: %d staff, %d organization groups", len(svc.staff),
+             len(svc.orgs.groups))
+
+
+async def on_shutdown(app: App) -> None:
+    """Close the database (checkpointing the WAL)."""
+    svc: Services | None = app.bot_data.pop("svc", None)
+    if svc is not None:
+        await svc.backend.close()
+
+
+async def on_error(update: object, ctx: Ctx) -> None:
+    """Log the failure (never the update: it holds citizens' words) and apologise."""
+    error = ctx.error
+    log.error("handler failed: %s", error.__class__.__name__,
+              exc_info=(type(error), error, error.__traceback__) if error else None)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            lang = "mn"
+            if isinstance(ctx.user_data, dict) and isinstance(ctx.user_data.get("lang"), str):
+                lang = ctx.user_data["lang"]
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            await reply(update, t(lang, "error.internal"))
+        except TelegramError:
+            pass
+
+
+@asynccontextmanager
+async def running(app: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
+    """Run the bot with long polling inside an event loop the caller owns (tests, demo)."""
+    await app.initialize()
+    await on_startup(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=poll_timeout,
+                                    allowed_updates=ALLOWED_UPDATES)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await on_shutdown(app)
+        await app.shutdown()
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Our loggers at `level`; libraries that would log tokens or updates at WARNING."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    # httpx logs every URL, and the URL holds the bot token; PTB's debug logs hold updates.
+    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

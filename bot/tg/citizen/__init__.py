@@ -1,0 +1,1 @@
+"""Handlers citizens use, in private chats only."""

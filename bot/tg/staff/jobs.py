@@ -1,0 +1,53 @@
+"""Scheduled work: the morning digest for the staff group, and clean-up of expired data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from bot.core import cases, complaints, limits
+from bot.i18n import t
+from bot.tg.common import App, Ctx, tell_staff
+from bot.tg.render import case_line
+
+log = logging.getLogger(__name__)
+
+CLEANUP_SECONDS = 60
+
+
+async def digest(ctx: Ctx) -> None:
+    """Tells the staff group which open cases are overdue or due within three days."""
+    svc = ctx.svc
+    result = await cases.digest(svc.backend, svc.now())
+    lang = "mn"
+    lines = [t(lang, "digest.header", date=result.today.strftime("%Y.%m.%d"),
+               open=result.open_total)]
+    if result.overdue:
+        lines.append(t(lang, "digest.overdue", n=len(result.overdue)))
+        lines += [case_line(svc, lang, c, result.today) for c in result.overdue]
+    if result.due_soon:
+        lines.append(t(lang, "digest.due_soon", n=len(result.due_soon)))
+        lines += [case_line(svc, lang, c, result.today) for c in result.due_soon]
+    if not result.overdue and not result.due_soon:
+        lines.append(t(lang, "digest.all_good"))
+    await tell_staff(ctx, "\n".join(lines))
+
+
+async def cleanup(ctx: Ctx) -> None:
+    """Deletes idle drafts (and their files) and limit rows whose window is over."""
+    svc = ctx.svc
+    now = svc.now()
+    expired = await complaints.expire_drafts(svc.backend, now)
+    await limits.purge(svc.backend, now)
+    if expired:
+        log.info("expired %d idle drafts", expired)
+
+
+def schedule(app: App) -> None:
+    """Register the jobs (they live in memory; their rules live in settings)."""
+    svc = app.bot_data["svc"]
+    assert app.job_queue is not None
+    app.job_queue.run_daily(
+        digest, time=dt.time(hour=svc.settings.digest_hour, tzinfo=svc.settings.tz), name="digest"
+    )
+    app.job_queue.run_repeating(cleanup, interval=CLEANUP_SECONDS, first=5, name="cleanup")
