@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.core.backend import open_backend
 from bot.core.orgs import OrgDirectory
 from bot.i18n import LANGS, t
+from bot.tg import flood
 from bot.tg.access import Access
 from bot.tg.citizen import complaint, start, status
 from bot.tg.common import App, Ctx, Services, reply
@@ -49,6 +50,8 @@ def build_app(settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow)
     app.bot_data["clock"] = clock
     access = Access(app.bot_data)
 
+    # 0. Before everything (group -1): one flooding user must not slow the bot for others.
+    flood.register(app)
     # Handlers in one group; the first that matches wins, so the order is the design:
     # 1. An officer typing a reply or a reason: their text belongs to that action, not to
     #    any citizen flow (staff can also be citizens).
@@ -144,6 +147,10 @@ async def running(app: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
 def configure_logging(level: str = "INFO") -> None:
     """Our loggers at `level`; libraries that would log tokens or updates at WARNING."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
-    # httpx logs every URL, and the URL holds the bot token; PTB's debug logs hold updates.
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Silence httpx (its URLs hold the token) and PTB (its debug log holds updates)."""
     for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
