@@ -45,7 +45,8 @@ class StaffCallbackHandler(CallbackQueryHandler[Ctx, Any]):
 
     def check_update(self, update: object) -> Any:
         """Match the pattern only for staff."""
-        if not isinstance(update, Update) or not self._staff.check_update(update):
+        # filter(), not check_update(): the base check accepts only message updates.
+        if not isinstance(update, Update) or not self._staff.filter(update):
             return None
         return super().check_update(update)
 

@@ -18,7 +18,7 @@ from bot.core.orgs import OrgDirectory
 from bot.i18n import LANGS, t
 from bot.tg import flood
 from bot.tg.access import Access
-from bot.tg.citizen import complaint, start, status
+from bot.tg.citizen import flow, start
 from bot.tg.common import App, Ctx, Services, reply
 from bot.tg.staff import actions, admin, cases, jobs
 
@@ -56,19 +56,17 @@ def build_app(settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow)
     # 1. An officer typing a reply or a reason: their text belongs to that action, not to
     #    any citizen flow (staff can also be citizens).
     actions.register(app, access)
-    # 2. Status before the complaint flow: a citizen in the middle of a draft can still
-    #    check a receipt, and the draft waits.
-    status.register(app, settings.draft_idle_minutes)
-    # 3. The complaint conversation; its text handlers skip commands and menu buttons.
-    complaint.register(app, settings)
-    # 4. Staff commands and buttons, filtered by role, in private chats only.
+    # 2. The citizen conversation (submitting, /status): its text handlers skip commands
+    #    and menu buttons, and every entry point also switches flows mid-way.
+    flow.register(app, settings.draft_idle_minutes)
+    # 3. Staff commands and buttons, filtered by role, in private chats only.
     cases.register(app, access)
     admin.register(app, access)
-    # 5. The same staff commands from anyone else are refused, not silently ignored.
+    # 4. The same staff commands from anyone else are refused, not silently ignored.
     admin.register_refusals(app)
-    # 6. Citizen commands and menu buttons.
+    # 5. Citizen commands and menu buttons.
     start.register(app)
-    # 7. Last: stale or forged buttons, and messages nothing else took (offer a saved draft).
+    # 6. Last: stale or forged buttons, and messages nothing else took (offer a saved draft).
     start.register_catch_alls(app)
 
     app.add_error_handler(on_error)

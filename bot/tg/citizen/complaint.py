@@ -6,23 +6,23 @@ message the citizen sends is offered the draft back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
-from bot.config import Settings
 from bot.core import complaints
 from bot.core.errors import InvalidDraft, TooManyAttempts
 from bot.core.models import Draft, Kind, NoticeTarget, Receipt, format_receipt
@@ -57,6 +57,7 @@ RESUME, KIND, ORG, DESCRIBE, IDENTITY, NAME, PHONE, PREVIEW, EDIT = (
 )
 END = ConversationHandler.END
 ORGS_PER_PAGE = 10
+ALBUM_ACK_DELAY = 0.7  # seconds after an album's last item
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -82,6 +83,19 @@ async def _expired(update: Update, ctx: Ctx) -> str | int:
     return END
 
 
+async def _answered(update: Update, question: str, answer: str) -> None:
+    """Show the choice under the question it answers, in place of the buttons.
+
+    An edit, not a new message: it keeps the chat short and costs nothing against
+    Telegram's one-message-a-second pace for a private chat.
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    with contextlib.suppress(TelegramError):  # too old to edit: the next prompt says enough
+        await query.edit_message_text(f"{question}\n→ <b>{answer}</b>", parse_mode="HTML")
+
+
 def _cancel_row(lang: str) -> list[tuple[str, str]]:
     return [(t(lang, "button.cancel"), "c:cancel")]
 
@@ -89,8 +103,11 @@ def _cancel_row(lang: str) -> list[tuple[str, str]]:
 # -- prompts: what the citizen sees at each step ---------------------------------------
 async def prompt_kind(update: Update, ctx: Ctx, draft: Draft) -> None:
     """Asks whether it is a complaint, a suggestion, or a report of corruption."""
-    lang = draft.lang
-    await reply(update, t(lang, "complaint.ask_kind"), reply_markup=buttons([
+    await _ask_kind(update, draft.lang, t(draft.lang, "complaint.ask_kind"))
+
+
+async def _ask_kind(update: Update, lang: str, text: str) -> None:
+    await reply(update, text, reply_markup=buttons([
         [(t(lang, "kind.button.complaint"), "c:kind:complaint")],
         [(t(lang, "kind.button.suggestion"), "c:kind:suggestion")],
         [(t(lang, "kind.button.report"), "c:kind:report")],
@@ -200,14 +217,19 @@ def _next(ctx: Ctx, step: str) -> str:
 # -- entry, resume, cancel -------------------------------------------------------------
 async def begin(update: Update, ctx: Ctx) -> str | int:
     """Starts a new submission, or offers the unfinished one back."""
+    if ctx.user_data is not None:
+        ctx.user_data["flow"] = "complaint"
     existing = await _draft(update, ctx)
     if existing is not None:
         return await offer_resume(update, ctx, existing)
     draft = Draft(lang=await lang_of(update, ctx))
     if ctx.user_data is not None:
         ctx.user_data.pop("editing", None)
-    await reply(update, t(draft.lang, "complaint.intro"))
-    return await _go(update, ctx, draft, KIND)
+    await _save(update, ctx, draft, KIND)
+    # One message for the welcome and the first question: a new chat should be calm.
+    await _ask_kind(update, draft.lang, f"{t(draft.lang, 'complaint.intro')}\n\n"
+                                        f"{t(draft.lang, 'complaint.ask_kind')}")
+    return KIND
 
 
 async def offer_resume(update: Update, ctx: Ctx, draft: Draft) -> str | int:
@@ -247,28 +269,16 @@ async def cancel(update: Update, ctx: Ctx) -> int:
     return END
 
 
-async def timed_out(update: object, ctx: Ctx) -> None:
-    """Tells the citizen an idle draft was deleted (the job deletes it from the database)."""
-    if isinstance(update, Update) and update.effective_user is not None:
-        lang = await lang_of(update, ctx)
-        await complaints.discard_draft(ctx.svc.backend, citizen(update))
-        await reply(update, t(lang, "complaint.timed_out",
-                              minutes=ctx.svc.settings.draft_idle_minutes),
-                    reply_markup=main_menu(lang))
-
-
 # -- steps -----------------------------------------------------------------------------
 async def chose_kind(update: Update, ctx: Ctx) -> str | int:
     """Takes the kind, then asks whom it concerns."""
     await answer_callback(update)
-    await drop_keyboard(update)
     draft = await _draft(update, ctx)
     if draft is None:
         return await _expired(update, ctx)
     assert update.callback_query is not None and update.callback_query.data is not None
     draft.kind = Kind(update.callback_query.data.removeprefix("c:kind:"))
-    await reply(update, t(draft.lang, "complaint.kind_chosen", kind=kind_name(draft.lang,
-                                                                              draft.kind)))
+    await _answered(update, t(draft.lang, "complaint.ask_kind"), kind_name(draft.lang, draft.kind))
     return await _go(update, ctx, draft, _next(ctx, ORG))
 
 
@@ -311,20 +321,41 @@ async def chose_org(update: Update, ctx: Ctx) -> str | int:
         await answer_callback(update, t(draft.lang, "error.stale_button"), alert=True)
         return ORG
     await answer_callback(update)
-    await drop_keyboard(update)
     draft.org_code = None if code == "-" else code
-    await reply(update, t(draft.lang, "complaint.org_chosen",
-                          org=esc(org_name(ctx.svc, draft.lang, draft.org_code))))
+    await _answered(update, t(draft.lang, "complaint.ask_org"),
+                    esc(org_name(ctx.svc, draft.lang, draft.org_code)))
     return await _go(update, ctx, draft, _next(ctx, DESCRIBE))
 
 
-async def _ack(update: Update, draft: Draft, note_key: str | None = None) -> None:
+async def _ack(update: Update, ctx: Ctx, draft: Draft, note_key: str | None = None) -> None:
+    """Say how much the description holds; an album gets one answer, not one per item."""
     lang = draft.lang
     text = t(lang, "complaint.ack", chars=draft.text_length, max=complaints.MAX_TEXT,
              files=len(draft.attachments), max_files=complaints.MAX_ATTACHMENTS)
     if note_key is not None:
         text = f"{t(lang, note_key)}\n{text}"
-    await reply(update, text, reply_markup=buttons([[(t(lang, "button.done"), "c:done")]]))
+    markup = buttons([[(t(lang, "button.done"), "c:done")]])
+    message = update.effective_message
+    if message is not None and message.media_group_id and ctx.job_queue is not None:
+        # Album items arrive as separate updates a few milliseconds apart: answer once,
+        # shortly after the last one (the job lives in memory only).
+        name = f"album-ack:{message.chat_id}"
+        for job in ctx.job_queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        ctx.job_queue.run_once(_send_ack, ALBUM_ACK_DELAY,  # type: ignore[arg-type]  # PTB generics
+                               chat_id=message.chat_id, name=name,
+                               data=(text, markup))
+        return
+    await reply(update, text, reply_markup=markup)
+
+
+async def _send_ack(ctx: Ctx) -> None:
+    """The delayed answer to an album."""
+    job = ctx.job
+    if job is None or job.chat_id is None:
+        return
+    text, markup = cast(tuple[str, InlineKeyboardMarkup], job.data)
+    await ctx.bot.send_message(job.chat_id, text, parse_mode="HTML", reply_markup=markup)
 
 
 async def got_text(update: Update, ctx: Ctx) -> str | int:
@@ -340,7 +371,7 @@ async def got_text(update: Update, ctx: Ctx) -> str | int:
                               max=complaints.MAX_TEXT))
         return DESCRIBE
     await _save(update, ctx, draft, DESCRIBE)
-    await _ack(update, draft)
+    await _ack(update, ctx, draft)
     return DESCRIBE
 
 
@@ -370,7 +401,7 @@ async def got_file(update: Update, ctx: Ctx) -> str | int:
         except InvalidDraft:
             note = "draft.caption_dropped"
     await _save(update, ctx, draft, DESCRIBE)
-    await _ack(update, draft, note)
+    await _ack(update, ctx, draft, note)
     return DESCRIBE
 
 
@@ -502,8 +533,12 @@ async def send(update: Update, ctx: Ctx) -> str | int:
         return PREVIEW
     await drop_keyboard(update)
     log.info("submission %d stored", receipt.complaint_id)
-    await _show_receipt(update, ctx, draft, receipt.digits, receipt.complaint_id)
-    await _tell_staff_new(ctx, draft, receipt)
+    try:
+        await _show_receipt(update, ctx, draft, receipt.digits, receipt.complaint_id)
+    finally:
+        # The case is stored either way; if the receipt did not get through, the draft
+        # keeps it for the citizen's next message.
+        await _tell_staff_new(ctx, draft, receipt)
     return END
 
 
@@ -524,7 +559,6 @@ async def _show_receipt(
                 ]))
     # Only now that the receipt is on the citizen's screen may the draft go.
     await complaints.receipt_seen(svc.backend, citizen(update))
-    await reply(update, t(lang, "complaint.receipt_advice"), reply_markup=main_menu(lang))
 
 
 async def _tell_staff_new(ctx: Ctx, draft: Draft, receipt: Receipt) -> None:
@@ -588,59 +622,54 @@ def _wrong_step(step: str, key: str) -> Callable[[Update, Ctx], Coroutine[Any, A
 
 
 # -- wiring ----------------------------------------------------------------------------
-def conversation(idle_minutes: int) -> ConversationHandler[Ctx]:
-    """The whole flow; `/cancel` and the Cancel button work at every step."""
-    cancel_handlers: list[BaseHandler[Update, Ctx, Any]] = [
-        CommandHandler("cancel", cancel, filters=PRIVATE),
-        CallbackQueryHandler(cancel, pattern=r"^c:cancel$"),
-    ]
-    resume_handlers: list[BaseHandler[Update, Ctx, Any]] = [
+def entry_points() -> list[BaseHandler[Update, Ctx, Any]]:
+    """What starts (or resumes) a submission, from anywhere."""
+    return [
+        CommandHandler("complain", begin, filters=PRIVATE),
+        MessageHandler(PRIVATE & menu_button("menu.complain"), begin),
         CallbackQueryHandler(resume, pattern=r"^c:resume$"),
         CallbackQueryHandler(cancel, pattern=r"^c:discard$"),
     ]
+
+
+def states() -> dict[object, list[BaseHandler[Update, Ctx, Any]]]:
+    """The submission's steps and what each one accepts."""
     buttons_only = "wrong.use_buttons"
-    return ConversationHandler(
-        name="complaint",
-        entry_points=[
-            CommandHandler("complain", begin, filters=PRIVATE),
-            MessageHandler(PRIVATE & menu_button("menu.complain"), begin),
-            *resume_handlers,
-        ],
-        states={
-            RESUME: resume_handlers,
-            KIND: [CallbackQueryHandler(chose_kind,
-                                        pattern=r"^c:kind:(complaint|suggestion|report)$"),
-                   MessageHandler(OTHER, _wrong_step(KIND, buttons_only))],
-            ORG: [CallbackQueryHandler(org_page, pattern=r"^c:og:[a-z0-9-]{1,24}:\d{1,3}$"),
-                  CallbackQueryHandler(chose_org, pattern=r"^c:org:([a-z0-9-]{1,24})$"),
-                  MessageHandler(OTHER, _wrong_step(ORG, buttons_only))],
-            DESCRIBE: [MessageHandler(FREE_TEXT, got_text),
-                       MessageHandler(FILES, got_file),
-                       CallbackQueryHandler(described, pattern=r"^c:done$"),
-                       MessageHandler(OTHER, wrong_type)],
-            IDENTITY: [CallbackQueryHandler(chose_anonymous, pattern=r"^c:anon$"),
-                       CallbackQueryHandler(chose_named, pattern=r"^c:named$"),
-                       MessageHandler(OTHER, _wrong_step(IDENTITY, buttons_only))],
-            NAME: [MessageHandler(FREE_TEXT, got_name),
-                   MessageHandler(OTHER, _wrong_step(NAME, "complaint.bad_name"))],
-            PHONE: [MessageHandler(PRIVATE & (filters.CONTACT | FREE_TEXT), got_phone),
-                    MessageHandler(OTHER, _wrong_step(PHONE, "complaint.bad_phone"))],
-            PREVIEW: [CallbackQueryHandler(send, pattern=r"^c:send$"),
-                      CallbackQueryHandler(edit, pattern=r"^c:edit$"),
-                      MessageHandler(OTHER, _wrong_step(PREVIEW, buttons_only))],
-            EDIT: [CallbackQueryHandler(edit_choice,
-                                        pattern=r"^c:e:(kind|org|more|rewrite|identity|back)$"),
-                   MessageHandler(OTHER, _wrong_step(EDIT, buttons_only))],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
-        },
-        fallbacks=cancel_handlers,
-        allow_reentry=True,
-        conversation_timeout=idle_minutes * 60,
-    )
+    return {
+        RESUME: [CallbackQueryHandler(resume, pattern=r"^c:resume$"),
+                 CallbackQueryHandler(cancel, pattern=r"^c:discard$")],
+        KIND: [CallbackQueryHandler(chose_kind,
+                                    pattern=r"^c:kind:(complaint|suggestion|report)$"),
+               MessageHandler(OTHER, _wrong_step(KIND, buttons_only))],
+        ORG: [CallbackQueryHandler(org_page, pattern=r"^c:og:[a-z0-9-]{1,24}:\d{1,3}$"),
+              CallbackQueryHandler(chose_org, pattern=r"^c:org:([a-z0-9-]{1,24})$"),
+              MessageHandler(OTHER, _wrong_step(ORG, buttons_only))],
+        DESCRIBE: [MessageHandler(FREE_TEXT, got_text),
+                   MessageHandler(FILES, got_file),
+                   CallbackQueryHandler(described, pattern=r"^c:done$"),
+                   MessageHandler(OTHER, wrong_type)],
+        IDENTITY: [CallbackQueryHandler(chose_anonymous, pattern=r"^c:anon$"),
+                   CallbackQueryHandler(chose_named, pattern=r"^c:named$"),
+                   MessageHandler(OTHER, _wrong_step(IDENTITY, buttons_only))],
+        NAME: [MessageHandler(FREE_TEXT, got_name),
+               MessageHandler(OTHER, _wrong_step(NAME, "complaint.bad_name"))],
+        PHONE: [MessageHandler(PRIVATE & (filters.CONTACT | FREE_TEXT), got_phone),
+                MessageHandler(OTHER, _wrong_step(PHONE, "complaint.bad_phone"))],
+        PREVIEW: [CallbackQueryHandler(send, pattern=r"^c:send$"),
+                  CallbackQueryHandler(edit, pattern=r"^c:edit$"),
+                  MessageHandler(OTHER, _wrong_step(PREVIEW, buttons_only))],
+        EDIT: [CallbackQueryHandler(edit_choice,
+                                    pattern=r"^c:e:(kind|org|more|rewrite|identity|back)$"),
+               MessageHandler(OTHER, _wrong_step(EDIT, buttons_only))],
+    }
 
 
-def register(app: App, settings: Settings) -> None:
-    """The complaint conversation, and the notice offer shown with the receipt."""
-    app.add_handler(conversation(settings.draft_idle_minutes))
+def cancel_handlers() -> list[BaseHandler[Update, Ctx, Any]]:
+    """The Cancel button of this flow."""
+    return [CallbackQueryHandler(cancel, pattern=r"^c:cancel$")]
+
+
+def register(app: App) -> None:
+    """The notice offer shown with the receipt (it outlives the conversation)."""
     app.add_handler(CallbackQueryHandler(notify_me, pattern=r"^n:\d{1,10}:[A-Za-z0-9_-]{10}$"))
     app.add_handler(CallbackQueryHandler(no_notice, pattern=r"^n:no$"))

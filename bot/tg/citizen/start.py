@@ -82,10 +82,17 @@ async def my_id(update: Update, ctx: Ctx) -> None:
     await reply(update, t(lang, "myid.text", id=user.id))
 
 
-async def nothing_to_cancel(update: Update, ctx: Ctx) -> None:
-    """Says there is nothing to cancel and shows the menu."""
+async def cancel_outside(update: Update, ctx: Ctx) -> None:
+    """`/cancel` with no flow running: discards a draft saved before a restart, if any."""
     lang = await lang_of(update, ctx)
-    await reply(update, t(lang, "cancel.nothing"), reply_markup=main_menu(lang))
+    who = citizen(update)
+    had_draft = False
+    for purpose in (complaints.COMPLAINT, complaints.FOLLOWUP):
+        if await complaints.load_draft(ctx.svc.backend, who, purpose) is not None:
+            await complaints.discard_draft(ctx.svc.backend, who, purpose)
+            had_draft = True
+    key = "complaint.cancelled" if had_draft else "cancel.nothing"
+    await reply(update, t(lang, key), reply_markup=main_menu(lang))
 
 
 async def fallback_message(update: Update, ctx: Ctx) -> None:
@@ -111,7 +118,7 @@ def register(app: App) -> None:
     app.add_handler(CommandHandler("privacy", privacy, filters=PRIVATE))
     app.add_handler(CommandHandler("lang", choose_lang, filters=PRIVATE))
     app.add_handler(CommandHandler("myid", my_id, filters=PRIVATE))
-    app.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=PRIVATE))
+    app.add_handler(CommandHandler("cancel", cancel_outside, filters=PRIVATE))
     app.add_handler(MessageHandler(PRIVATE & menu_button("menu.about"), privacy))
     app.add_handler(MessageHandler(PRIVATE & menu_button("menu.lang"), choose_lang))
     app.add_handler(CallbackQueryHandler(set_lang, pattern=r"^lang:"))

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
 
 from bot.core import cases, complaints
 from bot.core.complaints import FOLLOWUP
@@ -15,7 +22,6 @@ from bot.i18n import t
 from bot.tg.citizen.attachments import download, incoming_file
 from bot.tg.citizen.complaint import FILES, FREE_TEXT, OTHER, PRIVATE
 from bot.tg.common import (
-    App,
     Ctx,
     answer_callback,
     buttons,
@@ -38,11 +44,19 @@ END = ConversationHandler.END
 
 async def begin(update: Update, ctx: Ctx) -> str | int:
     """Shows the case for a receipt given with the command, or asks for the receipt."""
+    if ctx.user_data is not None:
+        ctx.user_data["flow"] = "status"
     if ctx.args:
         return await _lookup(update, ctx, " ".join(ctx.args))
     lang = await lang_of(update, ctx)
     await reply(update, t(lang, "status.ask_receipt"),
                 reply_markup=buttons([[(t(lang, "button.cancel"), "st:cancel")]]))
+    return AWAIT_RECEIPT
+
+
+async def not_a_receipt(update: Update, ctx: Ctx) -> str:
+    """Asks again for the receipt, typed as digits."""
+    await reply(update, t(await lang_of(update, ctx), "status.ask_receipt"))
     return AWAIT_RECEIPT
 
 
@@ -88,6 +102,8 @@ async def start_followup(update: Update, ctx: Ctx) -> str | int:
         return END
     await answer_callback(update)
     await drop_keyboard(update)
+    if ctx.user_data is not None:
+        ctx.user_data["flow"] = "status"
     draft = Draft(step=WRITING, complaint_id=complaint_id, lang=lang)
     await complaints.save_draft(ctx.svc.backend, citizen(update), draft, ctx.svc.now(),
                                 FOLLOWUP)
@@ -188,29 +204,27 @@ async def cancel(update: Update, ctx: Ctx) -> int:
     return END
 
 
-def conversation(idle_minutes: int) -> ConversationHandler[Ctx]:
-    """Receipt lookup and follow-ups; `/cancel` works at every step."""
-    return ConversationHandler(
-        name="status",
-        entry_points=[
-            CommandHandler("status", begin, filters=PRIVATE),
-            MessageHandler(PRIVATE & menu_button("menu.status"), begin),
-            CallbackQueryHandler(start_followup, pattern=r"^st:fu:\d{1,10}:[A-Za-z0-9_-]{10}$"),
-        ],
-        states={
-            AWAIT_RECEIPT: [MessageHandler(FREE_TEXT, got_receipt)],
-            WRITING: [MessageHandler(FREE_TEXT, followup_text),
-                      MessageHandler(FILES, followup_file),
-                      CallbackQueryHandler(send_followup, pattern=r"^st:send$"),
-                      MessageHandler(OTHER, followup_file)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel, filters=PRIVATE),
-                   CallbackQueryHandler(cancel, pattern=r"^st:cancel$")],
-        allow_reentry=True,
-        conversation_timeout=idle_minutes * 60,
-    )
+def entry_points() -> list[BaseHandler[Update, Ctx, Any]]:
+    """What starts a lookup or a follow-up, from anywhere."""
+    return [
+        CommandHandler("status", begin, filters=PRIVATE),
+        MessageHandler(PRIVATE & menu_button("menu.status"), begin),
+        CallbackQueryHandler(start_followup, pattern=r"^st:fu:\d{1,10}:[A-Za-z0-9_-]{10}$"),
+    ]
 
 
-def register(app: App, idle_minutes: int) -> None:
-    """The status conversation."""
-    app.add_handler(conversation(idle_minutes))
+def states() -> dict[object, list[BaseHandler[Update, Ctx, Any]]]:
+    """Waiting for a receipt; writing a follow-up."""
+    return {
+        AWAIT_RECEIPT: [MessageHandler(FREE_TEXT, got_receipt),
+                        MessageHandler(OTHER, not_a_receipt)],
+        WRITING: [MessageHandler(FREE_TEXT, followup_text),
+                  MessageHandler(FILES, followup_file),
+                  CallbackQueryHandler(send_followup, pattern=r"^st:send$"),
+                  MessageHandler(OTHER, followup_file)],
+    }
+
+
+def cancel_handlers() -> list[BaseHandler[Update, Ctx, Any]]:
+    """The Cancel button of this flow."""
+    return [CallbackQueryHandler(cancel, pattern=r"^st:cancel$")]

@@ -1,0 +1,617 @@
+"""Simulated Telegram users and chats: what a test does on the other side of the bot.
+
+Every user action creates the message or update a real client would cause and queues it for
+getUpdates. Group messages follow the privacy mode: a bot that is a plain member (and was not
+allowed to read all group messages) only sees commands, replies to it, mentions of it and
+service messages, exactly what Telegram would deliver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+from .formatting import format_text
+from .markup import inline_buttons
+from .state import ChatHistory, PendingQuery, World
+from .wire import JSON
+
+ChatType = Literal["private", "group", "supergroup", "channel"]
+MemberStatus = Literal["creator", "administrator", "member", "left", "kicked"]
+
+PRESENT_STATUSES = frozenset({"creator", "administrator", "member"})
+ADMIN_STATUSES = frozenset({"creator", "administrator"})
+_SERVICE_FIELDS = ("new_chat_members", "left_chat_member", "pinned_message", "new_chat_title")
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_post_messages",
+    "can_edit_messages",
+    "can_pin_messages",
+)
+_STICKER_BYTES = b"RIFF\x1a\x00\x00\x00WEBPVP8L fakegram sticker"
+
+
+def member_json(user: JSON, status: str) -> JSON:
+    """A ChatMember object of the given status, with every field PTB requires."""
+    member: JSON = {"status": status, "user": user}
+    if status == "creator":
+        member["is_anonymous"] = False
+    elif status == "administrator":
+        member.update(can_be_edited=False, is_anonymous=False, can_promote_members=False)
+        member.update(dict.fromkeys(_ADMIN_RIGHTS, True))
+    elif status == "kicked":
+        member["until_date"] = 0
+    return member
+
+
+class FakeChat:
+    """A chat as the test sees it: the bot's messages in it and actions on it."""
+
+    def __init__(
+        self,
+        world: World,
+        chat_id: int,
+        chat_type: ChatType,
+        *,
+        title: str | None = None,
+        username: str | None = None,
+        user: FakeUser | None = None,
+        bot_status: MemberStatus = "member",
+    ) -> None:
+        self._world = world
+        self.id = chat_id
+        self.type: ChatType = chat_type
+        self.title = title
+        self.username = username
+        self.user = user  # the other party of a private chat
+        self.bot_status: MemberStatus = bot_status
+        self.members: dict[int, MemberStatus] = {}
+        self.history = ChatHistory()
+        self.menu_button: JSON | None = None  # None: the bot's default button
+        self.pinned: list[int] = []
+        self.chat_instance = str(7_000_000_000_000_000_000 + chat_id)  # stable per chat
+        self._cursor = 0
+
+    def __repr__(self) -> str:
+        name = self.title or (self.user.first_name if self.user else "")
+        return f"<FakeChat {self.type} {self.id} {name!r}>"
+
+    def to_json(self) -> JSON:
+        """The Chat object embedded in messages and updates."""
+        if self.user is not None:
+            return {**_name_fields(self.user), "id": self.id, "type": "private"}
+        chat: JSON = {"id": self.id, "type": self.type, "title": self.title}
+        if self.username:
+            chat["username"] = self.username
+        return chat
+
+    # --- what the bot sent ------------------------------------------------------------------
+
+    def messages(self) -> list[JSON]:
+        """The bot's current messages here (edits applied, deletions removed), oldest first."""
+        return self.history.bot_messages()
+
+    def texts(self) -> list[str]:
+        """Text or caption of each of the bot's current messages."""
+        return [_text_of(m) for m in self.messages()]
+
+    def reply_keyboard(self) -> list[list[JSON]] | None:
+        """The reply keyboard the bot shows here, until it sends ReplyKeyboardRemove."""
+        return self.history.reply_keyboard
+
+    async def next_message(self, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
+        """The next message the bot sends here after the last one consumed (a cursor)."""
+        return await self._wait(lambda: self._consume(None), timeout, "new bot message")
+
+    async def wait_for(self, predicate: Callable[[JSON], bool], timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
+        """A bot message matching ``predicate``: unconsumed new ones first, then current ones."""
+
+        def check() -> JSON | None:
+            found = self._consume(predicate)
+            if found is None:
+                found = next((m for m in reversed(self.messages()) if predicate(m)), None)
+            return found
+
+        return await self._wait(check, timeout, "bot message matching the predicate")
+
+    def _consume(self, predicate: Callable[[JSON], bool] | None) -> JSON | None:
+        sent = self.history.sent
+        for index in range(self._cursor, len(sent)):
+            if predicate is None or predicate(sent[index]):
+                self._cursor = index + 1
+                return sent[index]
+        return None
+
+    async def _wait(self, check: Callable[[], JSON | None], seconds: float, what: str) -> JSON:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (found := check()) is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(
+                    f"No {what} in {self!r} within {seconds} s.\n"
+                    f"Bot messages here: {self.texts()!r}\n"
+                    f"Recent calls:\n{self._world.recent_calls()}"
+                )
+            await asyncio.wait((self.history.changed.wait(),), timeout=remaining)
+        return found
+
+    # --- what happens in the chat -----------------------------------------------------------
+
+    async def post(self, text: str) -> JSON:
+        """A channel post by the channel's owner, delivered as ``channel_post``."""
+        if self.type != "channel":
+            raise ValueError(f"{self!r} is not a channel")
+        message: JSON = {
+            "message_id": self.history.next_id(),
+            "sender_chat": self.to_json(),
+            "chat": self.to_json(),
+            "date": self._world.now(),
+            **_user_text(text),
+        }
+        self.history.add(message, by_bot=False)
+        if self.bot_status in ADMIN_STATUSES:
+            self._world.updates.push("channel_post", message)
+        return message
+
+    async def add_member(self, user: FakeUser, status: MemberStatus = "member") -> None:
+        """A user joins: a service message, and ``chat_member`` if the bot is an admin."""
+        old = self.members.get(user.id, "left")
+        self.members[user.id] = status
+        if self.type != "channel":
+            self.receive(user, {"new_chat_members": [user.to_json()]})
+        if self.bot_status in ADMIN_STATUSES:
+            self._world.updates.push(
+                "chat_member", self._member_update(user, user.to_json(), old, status)
+            )
+
+    def change_bot_status(self, status: MemberStatus, by: FakeUser | None) -> None:
+        """The bot is added, promoted, removed or leaves: ``my_chat_member``, maybe a join."""
+        bot = self._world.bot
+        old = self.bot_status
+        self.bot_status = status
+        self._world.updates.push("my_chat_member", self._member_update(by, bot, old, status))
+        joined = old not in PRESENT_STATUSES and status in PRESENT_STATUSES
+        if by is not None and joined and self.type in ("group", "supergroup"):
+            self.receive(by, {"new_chat_members": [bot]})
+
+    def _member_update(self, by: FakeUser | None, user: JSON, old: str, new: str) -> JSON:
+        return {
+            "chat": self.to_json(),
+            "from": by.to_json() if by is not None else self._world.bot,
+            "date": self._world.now(),
+            "old_chat_member": member_json(user, old),
+            "new_chat_member": member_json(user, new),
+        }
+
+    def receive(self, user: FakeUser, fields: JSON) -> JSON:
+        """Store a user's message and deliver it if the bot would see it."""
+        message: JSON = {
+            "message_id": self.history.next_id(),
+            "from": user.to_json(),
+            "chat": self.to_json(),
+            "date": self._world.now(),
+            **fields,
+        }
+        self.history.add(message, by_bot=False)
+        if self.bot_sees(message):
+            self._world.updates.push("message", message)
+        return message
+
+    def bot_sees(self, message: JSON) -> bool:
+        """Whether Telegram would deliver this user message to the bot (privacy mode)."""
+        if self.type == "private":
+            return True
+        if self.bot_status not in PRESENT_STATUSES:
+            return False
+        if self.bot_status in ADMIN_STATUSES or self._world.can_read_all_group_messages:
+            return True
+        return self._addressed_to_bot(message)
+
+    def _addressed_to_bot(self, message: JSON) -> bool:
+        bot = self._world.bot
+        if any(name in message for name in _SERVICE_FIELDS):
+            return True
+        if message.get("reply_to_message", {}).get("from", {}).get("id") == bot["id"]:
+            return True
+        text = _text_of(message)
+        username = str(bot["username"]).lower()
+        if re.search(rf"@{re.escape(username)}\b", text, re.IGNORECASE):
+            return True
+        command = re.match(r"/\w+(?:@(\w+))?", text, re.ASCII)
+        if command is None:
+            return False
+        addressee = command.group(1)
+        return addressee is None or addressee.lower() == username
+
+    def reply_target(self, message_id: int) -> JSON:
+        """A message as embedded in ``reply_to_message`` (without its own reply)."""
+        stored = self.history.get(message_id)
+        if stored is None:
+            raise LookupError(f"no message {message_id} in {self!r}")
+        return {k: v for k, v in stored.data.items() if k != "reply_to_message"}
+
+
+class FakeUser:
+    """A Telegram user who has started the bot; its methods are what the user does."""
+
+    def __init__(
+        self,
+        world: World,
+        user_id: int,
+        first_name: str,
+        last_name: str | None,
+        username: str | None,
+        language_code: str | None,
+    ) -> None:
+        self._world = world
+        self.id = user_id
+        self.first_name = first_name
+        self.last_name = last_name
+        self.username = username
+        self.language_code = language_code
+        self.blocked = False
+        self.deactivated = False
+        self.callback_answers: list[JSON] = []  # answerCallbackQuery arguments, in order
+        self.inline_answers: list[JSON] = []  # answerInlineQuery arguments, in order
+        self.chat = FakeChat(world, user_id, "private", user=self)
+
+    def __repr__(self) -> str:
+        return f"<FakeUser {self.id} {self.first_name!r}>"
+
+    def to_json(self) -> JSON:
+        """The User object embedded in messages and updates."""
+        user: JSON = {"id": self.id, "is_bot": False, **_name_fields(self)}
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    # --- the private chat, from the user's side ---------------------------------------------
+
+    def messages(self) -> list[JSON]:
+        """The bot's current messages in the private chat, oldest first."""
+        return self.chat.messages()
+
+    def texts(self) -> list[str]:
+        """Text or caption of each of those messages."""
+        return self.chat.texts()
+
+    def reply_keyboard(self) -> list[list[JSON]] | None:
+        """The reply keyboard the bot currently shows this user."""
+        return self.chat.reply_keyboard()
+
+    async def next_message(self, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
+        """The next message the bot sends this user (see ``FakeChat.next_message``)."""
+        return await self.chat.next_message(timeout)
+
+    async def wait_for(self, predicate: Callable[[JSON], bool], timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
+        """A bot message to this user matching ``predicate``."""
+        return await self.chat.wait_for(predicate, timeout)
+
+    # --- sending --------------------------------------------------------------------------
+
+    async def send(
+        self, text: str, *, chat: FakeChat | None = None, reply_to: int | None = None
+    ) -> JSON:
+        """A text message; commands get their ``bot_command`` entity like in a real client."""
+        if not text.strip():
+            raise ValueError("Telegram clients cannot send an empty message")
+        return self._send(chat, _user_text(text), reply_to)
+
+    async def send_photo(
+        self,
+        data: bytes,
+        caption: str | None = None,
+        *,
+        width: int = 1280,
+        height: int = 960,
+        chat: FakeChat | None = None,
+    ) -> JSON:
+        """A photo, in Telegram's several sizes (the last one is ``data``)."""
+        photo = self._world.files.add_photo(data, width, height)
+        fields = {"photo": [size.to_json() for size in photo], **_caption(caption)}
+        return self._send(chat, fields)
+
+    async def send_document(
+        self,
+        data: bytes,
+        file_name: str = "a.pdf",
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+        *,
+        file_size: int | None = None,
+        chat: FakeChat | None = None,
+    ) -> JSON:
+        """A file sent "as file"; ``file_size`` may claim more than ``data`` (huge uploads)."""
+        meta = {"file_name": file_name, "mime_type": mime_type}
+        stored = self._world.files.add("Document", data, size=file_size, meta=meta)
+        return self._send(chat, {"document": stored.to_json(), **_caption(caption)})
+
+    async def send_voice(
+        self,
+        data: bytes,
+        duration: int = 3,
+        mime_type: str = "audio/ogg",
+        *,
+        chat: FakeChat | None = None,
+    ) -> JSON:
+        """A voice note."""
+        meta = {"duration": duration, "mime_type": mime_type}
+        stored = self._world.files.add("VoiceNote", data, meta=meta)
+        return self._send(chat, {"voice": stored.to_json()})
+
+    async def send_video(
+        self,
+        data: bytes,
+        duration: int = 5,
+        width: int = 640,
+        height: int = 360,
+        caption: str | None = None,
+        *,
+        file_name: str = "video.mp4",
+        mime_type: str = "video/mp4",
+        chat: FakeChat | None = None,
+    ) -> JSON:
+        """A video."""
+        meta = {
+            "duration": duration,
+            "width": width,
+            "height": height,
+            "file_name": file_name,
+            "mime_type": mime_type,
+        }
+        stored = self._world.files.add("Video", data, meta=meta)
+        return self._send(chat, {"video": stored.to_json(), **_caption(caption)})
+
+    async def send_audio(
+        self,
+        data: bytes,
+        duration: int = 180,
+        caption: str | None = None,
+        *,
+        title: str | None = None,
+        performer: str | None = None,
+        file_name: str = "audio.mp3",
+        mime_type: str = "audio/mpeg",
+        chat: FakeChat | None = None,
+    ) -> JSON:
+        """A music file."""
+        meta: JSON = {"duration": duration, "file_name": file_name, "mime_type": mime_type}
+        meta.update({k: v for k, v in (("title", title), ("performer", performer)) if v})
+        stored = self._world.files.add("Audio", data, meta=meta)
+        return self._send(chat, {"audio": stored.to_json(), **_caption(caption)})
+
+    async def send_sticker(self, emoji: str = "🙂", *, chat: FakeChat | None = None) -> JSON:
+        """A regular static sticker."""
+        meta = {
+            "width": 512,
+            "height": 512,
+            "emoji": emoji,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+        stored = self._world.files.add("Sticker", _STICKER_BYTES, meta=meta)
+        return self._send(chat, {"sticker": stored.to_json()})
+
+    async def send_location(
+        self, latitude: float, longitude: float, *, chat: FakeChat | None = None
+    ) -> JSON:
+        """A location pin."""
+        return self._send(chat, {"location": {"latitude": latitude, "longitude": longitude}})
+
+    async def send_contact(
+        self,
+        phone_number: str,
+        first_name: str,
+        last_name: str | None = None,
+        user_id: int | None = None,
+        *,
+        chat: FakeChat | None = None,
+    ) -> JSON:
+        """A shared contact; by default the user's own (what ``request_contact`` sends)."""
+        contact: JSON = {
+            "phone_number": phone_number,
+            "first_name": first_name,
+            "user_id": self.id if user_id is None else user_id,
+        }
+        if last_name:
+            contact["last_name"] = last_name
+        return self._send(chat, {"contact": contact})
+
+    async def edit(self, message_id: int, text: str, *, chat: FakeChat | None = None) -> JSON:
+        """Edit one of the user's own text messages: an ``edited_message`` update."""
+        target = chat or self.chat
+        self._check_can_write(target)
+        stored = target.history.get(message_id)
+        if stored is None or stored.by_bot or stored.data.get("from", {}).get("id") != self.id:
+            raise LookupError(f"{self!r} has no message {message_id} in {target!r}")
+        kept = {k: v for k, v in stored.data.items() if k not in ("text", "entities")}
+        edited = {**kept, **_user_text(text), "edit_date": self._world.now()}
+        target.history.replace(edited)
+        if target.bot_sees(edited):
+            self._world.updates.push("edited_message", edited)
+        return edited
+
+    def _send(self, chat: FakeChat | None, fields: JSON, reply_to: int | None = None) -> JSON:
+        target = chat or self.chat
+        self._check_can_write(target)
+        if reply_to is not None:
+            fields = {**fields, "reply_to_message": target.reply_target(reply_to)}
+        return target.receive(self, fields)
+
+    def _check_can_write(self, chat: FakeChat) -> None:
+        if self.deactivated:
+            raise RuntimeError(f"{self!r} is deactivated")
+        if chat.type == "private":
+            if chat is not self.chat:
+                raise ValueError(f"{self!r} cannot write in another user's private chat")
+            if self.blocked:
+                raise RuntimeError(f"{self!r} blocked the bot; call unblock() first")
+        elif chat.type == "channel":
+            raise ValueError("users cannot write in a channel; use FakeChat.post()")
+        elif chat.members.get(self.id) not in PRESENT_STATUSES:
+            raise ValueError(f"{self!r} is not a member of {chat!r}; use add_member()")
+
+    # --- buttons, queries and polls -------------------------------------------------------
+
+    async def press(
+        self, button: str, *, message_id: int | None = None, chat: FakeChat | None = None
+    ) -> str:
+        """Press an inline callback button, found by text or callback_data; returns the query id.
+
+        Without ``message_id`` the newest bot message having such a button is used.
+        """
+        target = chat or self.chat
+        candidates = self._bot_messages(target, message_id)
+        for message in candidates:
+            for candidate in inline_buttons(message.get("reply_markup")):
+                if "callback_data" in candidate and button in (
+                    candidate["text"],
+                    candidate["callback_data"],
+                ):
+                    return self._callback_query(target, message, candidate["callback_data"])
+        shown = [b["text"] for m in candidates for b in inline_buttons(m.get("reply_markup"))]
+        raise LookupError(f"no callback button {button!r} in {target!r}; buttons shown: {shown}")
+
+    async def press_data(
+        self, data: str, *, message_id: int | None = None, chat: FakeChat | None = None
+    ) -> str:
+        """Send arbitrary (forged or stale) callback_data on a bot message; returns the query id."""
+        target = chat or self.chat
+        candidates = self._bot_messages(target, message_id)
+        if not candidates:
+            raise LookupError(f"no bot message in {target!r} to press on")
+        return self._callback_query(target, candidates[0], data)
+
+    async def inline_query(self, query: str, offset: str = "") -> str:
+        """Type ``@bot query`` in any chat: an ``inline_query`` update; returns its id."""
+        self._check_active()
+        if not self._world.profile["supports_inline_queries"]:
+            raise RuntimeError("inline mode is off; use FakeTelegram(supports_inline_queries=True)")
+        query_id = self._world.query_id()
+        self._world.inline_queries[query_id] = PendingQuery(self, self._world.now())
+        update = {
+            "id": query_id,
+            "from": self.to_json(),
+            "query": query,
+            "offset": offset,
+            "chat_type": "sender",
+        }
+        self._world.updates.push("inline_query", update)
+        return query_id
+
+    async def answer_poll(
+        self, message_id: int, option_ids: Iterable[int], *, chat: FakeChat | None = None
+    ) -> None:
+        """Vote in a poll the bot sent: ``poll_answer`` for non-anonymous polls, and ``poll``."""
+        target = chat or self.chat
+        self._check_active()
+        stored = target.history.get(message_id)
+        if stored is None or "poll" not in stored.data:
+            raise LookupError(f"no poll {message_id} in {target!r}")
+        chosen = sorted(set(option_ids))
+        poll = stored.data["poll"]
+        if poll["is_closed"] or not chosen or not set(chosen) <= set(range(len(poll["options"]))):
+            raise ValueError(f"cannot vote {chosen} in {poll['question']!r}")
+        if len(chosen) > 1 and not poll["allows_multiple_answers"]:
+            raise ValueError(f"{poll['question']!r} allows one answer only")
+        options = [
+            {**option, "voter_count": option["voter_count"] + (index in chosen)}
+            for index, option in enumerate(poll["options"])
+        ]
+        poll = {**poll, "options": options, "total_voter_count": poll["total_voter_count"] + 1}
+        target.history.replace({**stored.data, "poll": poll})
+        self._world.updates.push("poll", poll)
+        if not poll["is_anonymous"]:
+            answer = {
+                "poll_id": poll["id"],
+                "user": self.to_json(),
+                "option_ids": chosen,
+                "option_persistent_ids": [options[i]["persistent_id"] for i in chosen],
+            }
+            self._world.updates.push("poll_answer", answer)
+
+    def _bot_messages(self, chat: FakeChat, message_id: int | None) -> list[JSON]:
+        if chat.type == "channel":
+            self._check_active()  # subscribers press buttons under posts
+        else:
+            self._check_can_write(chat)
+        if message_id is None:
+            return list(reversed(chat.messages()))
+        stored = chat.history.get(message_id)
+        if stored is None or not stored.by_bot:
+            raise LookupError(f"no bot message {message_id} in {chat!r}")
+        return [stored.data]
+
+    def _callback_query(self, chat: FakeChat, message: JSON, data: str) -> str:
+        query_id = self._world.query_id()
+        self._world.callback_queries[query_id] = PendingQuery(self, self._world.now())
+        update = {
+            "id": query_id,
+            "from": self.to_json(),
+            "message": message,
+            "chat_instance": chat.chat_instance,
+            "data": data,
+        }
+        self._world.updates.push("callback_query", update)
+        return query_id
+
+    # --- the user's relation to the bot ---------------------------------------------------
+
+    async def block(self) -> None:
+        """Block the bot: sends now fail with 403, and the bot gets ``my_chat_member``."""
+        self._set_blocked(True)
+
+    async def unblock(self) -> None:
+        """Unblock (restart) the bot."""
+        self._set_blocked(False)
+
+    def deactivate(self) -> None:
+        """Delete the account: sends fail with 403 "user is deactivated"; no update is sent."""
+        self.deactivated = True
+
+    def _set_blocked(self, blocked: bool) -> None:
+        self._check_active()
+        if self.blocked == blocked:
+            return
+        self.blocked = blocked
+        self.chat.change_bot_status("kicked" if blocked else "member", by=self)
+
+    def _check_active(self) -> None:
+        if self.deactivated:
+            raise RuntimeError(f"{self!r} is deactivated")
+
+
+def _text_of(message: JSON) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+def _name_fields(user: FakeUser) -> JSON:
+    fields: JSON = {"first_name": user.first_name}
+    if user.last_name:
+        fields["last_name"] = user.last_name
+    if user.username:
+        fields["username"] = user.username
+    return fields
+
+
+def _user_text(text: str) -> JSON:
+    """A message text as a client sends it, with the entities Telegram finds."""
+    return format_text(text, "", None).fields("text", "entities")
+
+
+def _caption(caption: str | None) -> JSON:
+    return format_text(caption or "", "", None, allow_empty=True).fields(
+        "caption", "caption_entities"
+    )

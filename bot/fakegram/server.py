@@ -1,0 +1,385 @@
+"""FakeTelegram: a Bot API server over real HTTP, as strict as Telegram, for tests and sandboxes.
+
+Point python-telegram-bot at it with
+``ApplicationBuilder().base_url(f"{fake.url}/bot").base_file_url(f"{fake.url}/file/bot")``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from .actors import FakeChat, FakeUser, MemberStatus
+from .api import BotApi
+from .errors import BotApiError, not_found, unauthorized
+from .files import FileStore
+from .limits import DEFAULT_LIMITS, Limits, RateLimiter
+from .methods.bot import scope_key
+from .state import Call, World
+from .wire import JSON, MAX_REQUEST_BYTES, Params, read_params
+
+IDLE_QUIET_SECONDS = 0.05
+
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request: chat not found",
+    401: "Unauthorized",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running",
+    413: "Request Entity Too Large",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+
+@dataclass(slots=True)
+class _Injection:
+    """A failure queued by ``fail_next``."""
+
+    method: str  # lower-case
+    code: int
+    description: str
+    parameters: JSON | None
+    remaining: int
+    chat_id: str | None
+
+    def matches(self, method: str, params: Params) -> bool:
+        return method == self.method and (
+            self.chat_id is None or params.text("chat_id") == self.chat_id
+        )
+
+
+class FakeTelegram:
+    """The fake Bot API server and the simulated Telegram around the bot."""
+
+    def __init__(
+        self,
+        token: str = "123456:TEST-TOKEN",  # noqa: S107 - a fake server's fake token
+        bot_username: str = "ac110_bot",
+        bot_id: int | None = None,
+        limits: Limits | None = DEFAULT_LIMITS,
+        *,
+        bot_name: str = "AC110 Bot",
+        can_join_groups: bool = True,
+        can_read_all_group_messages: bool = False,
+        supports_inline_queries: bool = False,
+    ) -> None:
+        if bot_id is None:
+            prefix = token.partition(":")[0]
+            bot_id = int(prefix) if prefix.isdigit() else 123456
+        bot: JSON = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": bot_name,
+            "username": bot_username,
+        }
+        profile: JSON = {
+            **bot,
+            "can_join_groups": can_join_groups,
+            "can_read_all_group_messages": can_read_all_group_messages,
+            "supports_inline_queries": supports_inline_queries,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+        self.token = token
+        self.unknown_methods: list[str] = []  # methods the bot called that the fake lacks
+        self._world = World(bot=bot, profile=profile)
+        self._api = BotApi(self._world, RateLimiter(limits) if limits is not None else None)
+        self._injections: list[_Injection] = []
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+        self._in_flight = 0
+        self._last_activity = time.monotonic()
+        self._user_ids = itertools.count(100_000_001)
+        self._supergroup_ids = itertools.count(1_000_000_001)
+        self._group_ids = itertools.count(4_000_000_001)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1 (a free port by default)."""
+        if self._runner is not None:
+            raise RuntimeError("FakeTelegram is already running")
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app.router.add_route("*", "/bot{token}/{method}", self._on_api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._on_file)
+        runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        )
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        self._runner = runner
+        self._url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        """Answer pending long polls at once, then shut the server down."""
+        self._world.updates.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def url(self) -> str:
+        """The Bot API root, e.g. ``http://127.0.0.1:54321`` (the bot's BOT_API_URL)."""
+        if self._url is None:
+            raise RuntimeError("FakeTelegram.start() has not been awaited")
+        return self._url
+
+    # --- inspection -----------------------------------------------------------------------
+
+    @property
+    def now(self) -> Callable[[], int]:
+        """The server clock (Unix seconds) behind ``date`` fields and the 48-hour rules."""
+        return self._world.now
+
+    @now.setter
+    def now(self, clock: Callable[[], int]) -> None:
+        self._world.now = clock
+
+    @property
+    def bot(self) -> JSON:
+        """The bot's User object."""
+        return self._world.bot
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every request, in the order they were answered."""
+        return self._world.calls
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The calls of one method (names compare case-insensitively, like Telegram's)."""
+        wanted = method.lower()
+        return [call for call in self._world.calls if call.method.lower() == wanted]
+
+    @property
+    def files(self) -> FileStore:
+        """``file_id`` -> bytes for every file uploaded by the bot or by users."""
+        return self._world.files
+
+    @property
+    def webhook(self) -> JSON:
+        """The webhook set by setWebhook (empty while polling)."""
+        return self._api.bot.webhook
+
+    def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
+        """The commands set for a scope (default scope when ``None``) and language."""
+        return self._api.bot.commands.get(scope_key(scope, language_code), [])
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        code: int = 429,
+        description: str | None = None,
+        retry_after: int | None = None,
+        count: int = 1,
+        chat_id: int | str | None = None,
+    ) -> None:
+        """Make the next ``count`` calls of ``method`` (to ``chat_id`` if given) fail.
+
+        A 429 always carries ``parameters.retry_after`` (5 s unless given), as Telegram's does.
+        """
+        parameters: JSON | None = None
+        if code == 429:
+            retry_after = retry_after or 5
+            description = description or f"Too Many Requests: retry after {retry_after}"
+        if retry_after:
+            parameters = {"retry_after": retry_after}
+        self._injections.append(
+            _Injection(
+                method=method.lower(),
+                code=code,
+                description=description or _DEFAULT_DESCRIPTIONS.get(code, f"Error {code}"),
+                parameters=parameters,
+                remaining=count,
+                chat_id=None if chat_id is None else str(chat_id),
+            )
+        )
+
+    async def wait_idle(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until every update was fetched and no request came for a short while."""
+        deadline = time.monotonic() + timeout
+        while True:
+            now = time.monotonic()
+            if (
+                not self._world.updates.has_undelivered
+                and self._in_flight == 0
+                and now - self._last_activity >= IDLE_QUIET_SECONDS
+            ):
+                return
+            if now > deadline:
+                raise TimeoutError(
+                    f"The bot did not go idle within {timeout} s "
+                    f"(unfetched updates: {self._world.updates.has_undelivered}, "
+                    f"requests in flight: {self._in_flight}).\n"
+                    f"Recent calls:\n{self._world.recent_calls()}"
+                )
+            await asyncio.sleep(IDLE_QUIET_SECONDS / 5)
+
+    # --- the simulated Telegram -----------------------------------------------------------
+
+    def user(
+        self,
+        first_name: str = "Бат",
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "mn",
+        user_id: int | None = None,
+    ) -> FakeUser:
+        """A user who has started the bot; the private chat id equals the user id."""
+        user_id = next(self._user_ids) if user_id is None else user_id
+        if user_id in self._world.chats or user_id == self._world.bot_id:
+            raise ValueError(f"id {user_id} is already taken")
+        user = FakeUser(self._world, user_id, first_name, last_name, username, language_code)
+        self._world.users[user_id] = user
+        self._world.chats[user_id] = user.chat
+        return user
+
+    def group(
+        self,
+        title: str = "Staff",
+        chat_id: int | None = None,
+        members: Iterable[FakeUser] = (),
+        *,
+        admins: Iterable[FakeUser] = (),
+        supergroup: bool = True,
+        username: str | None = None,
+        bot_status: MemberStatus = "member",
+    ) -> FakeChat:
+        """A (super)group with the bot in it as ``bot_status`` ("left" to add it later)."""
+        if chat_id is None:
+            chat_id = (
+                -1_000_000_000_000 - next(self._supergroup_ids)
+                if supergroup
+                else -next(self._group_ids)
+            )
+        chat = FakeChat(
+            self._world,
+            chat_id,
+            "supergroup" if supergroup else "group",
+            title=title,
+            username=username,
+            bot_status=bot_status,
+        )
+        for member in members:
+            chat.members[member.id] = "member"
+        for admin in admins:
+            chat.members[admin.id] = "administrator"
+        return self._register(chat)
+
+    def channel(
+        self,
+        title: str = "News",
+        chat_id: int | None = None,
+        username: str | None = None,
+        *,
+        bot_status: MemberStatus = "administrator",
+    ) -> FakeChat:
+        """A channel; bots can only post to channels they administer."""
+        if chat_id is None:
+            chat_id = -1_000_000_000_000 - next(self._supergroup_ids)
+        chat = FakeChat(
+            self._world, chat_id, "channel", title=title, username=username, bot_status=bot_status
+        )
+        return self._register(chat)
+
+    async def add_bot_to(self, chat: FakeChat, *, by: FakeUser, admin: bool = False) -> None:
+        """``by`` adds the bot to a group or channel: ``my_chat_member`` and a join message."""
+        chat.change_bot_status("administrator" if admin else "member", by=by)
+
+    async def remove_bot_from(self, chat: FakeChat, *, by: FakeUser) -> None:
+        """``by`` removes (bans) the bot: later sends fail with 403 "bot was kicked"."""
+        chat.change_bot_status("kicked", by=by)
+
+    def _register(self, chat: FakeChat) -> FakeChat:
+        if chat.id in self._world.chats:
+            raise ValueError(f"chat id {chat.id} is already taken")
+        self._world.chats[chat.id] = chat
+        if chat.username:
+            self._world.public_chats[chat.username.lower()] = chat
+        return chat
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    async def _on_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = Params({})
+        if request.match_info["token"] != self.token:
+            return self._answer(method, params, error=unauthorized())
+        counted = method.lower() != "getupdates"  # a waiting long poll is not activity
+        if counted:
+            self._in_flight += 1
+        try:
+            params = await read_params(request)
+            result = await self._dispatch(method, params)
+        except BotApiError as error:
+            return self._answer(method, params, error=error)
+        finally:
+            if counted:
+                self._in_flight -= 1
+        return self._answer(method, params, result=result)
+
+    async def _dispatch(self, method: str, params: Params) -> Any:
+        key = method.lower()
+        for injection in self._injections:
+            if injection.matches(key, params):
+                injection.remaining -= 1
+                if injection.remaining <= 0:
+                    self._injections.remove(injection)
+                raise BotApiError(injection.code, injection.description, injection.parameters)
+        handler = self._api.methods.get(key)
+        if handler is None:
+            self.unknown_methods.append(method)
+            raise not_found()
+        return await handler(params)
+
+    def _answer(
+        self, method: str, params: Params, *, result: Any = None, error: BotApiError | None = None
+    ) -> web.Response:
+        now = time.monotonic()
+        if error is not None or result != []:  # an empty poll result is not activity
+            self._last_activity = now
+        self._world.calls.append(
+            Call(method, params.decoded(), error is None, result, error, at=now)
+        )
+        if error is not None:
+            body, status = error.to_json(), error.error_code
+        else:
+            body, status = {"ok": True, "result": result}, 200
+        return web.Response(
+            text=json.dumps(body, ensure_ascii=False),
+            status=status,
+            content_type="application/json",
+        )
+
+    async def _on_file(self, request: web.Request) -> web.Response:
+        stored = (
+            self._world.files.by_path(request.match_info["path"])
+            if request.match_info["token"] == self.token
+            else None
+        )
+        if stored is None:
+            error = not_found()
+            return web.json_response(error.to_json(), status=error.error_code)
+        return web.Response(body=stored.data, content_type="application/octet-stream")
