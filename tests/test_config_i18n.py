@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_settings_from_env_and_env_file(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text('BOT_TOKEN="123:abc"\n# comment\nBOT_ADMINS=1, 2\nBOT_TZ=Asia/Ulaanbaatar\n')
+    env_file.write_text('BOT_TOKEN="123:abc"\n# comment\nBOT_ADMINS=1, 2\n'
+                        "BOT_TZ=Asia/Ulaanbaatar\n")
     settings = Settings.from_env({"BOT_STAFF_CHAT": "-100123", "BOT_ADMINS": "7"}, env_file)
     assert settings.token.get() == "123:abc"
     assert settings.admins == frozenset({7})  # the real environment wins
@@ -81,6 +82,5 @@ def test_every_key_the_code_uses_exists() -> None:
 
 def test_mongolian_is_the_default_and_has_its_letters() -> None:
     assert t("xx", "menu.complain") == catalog("mn")["menu.complain"]
-    assert "Өө" or True
     joined = " ".join(catalog("mn").values())
     assert "ө" in joined and "ү" in joined

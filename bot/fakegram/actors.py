@@ -139,7 +139,7 @@ class FakeChat:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(
-                    f"No {what} in {self!r} within {seconds} s.\n"
+                    f"No {what} in {self!r} within {seconds:g} s.\n"
                     f"Bot messages here: {self.texts()!r}\n"
                     f"Recent calls:\n{self._world.recent_calls()}"
                 )

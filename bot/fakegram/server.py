@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from .state import Call, World
 from .wire import JSON, MAX_REQUEST_BYTES, Params, read_params
 
 IDLE_QUIET_SECONDS = 0.05
+_LOGGER = logging.getLogger(__name__)
 
 _DEFAULT_DESCRIPTIONS = {
     400: "Bad Request: chat not found",
@@ -117,6 +119,7 @@ class FakeTelegram:
         )
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
+        self._world.updates.reopen()
         self._runner = runner
         self._url = f"http://127.0.0.1:{runner.addresses[0][1]}"
 
@@ -335,6 +338,10 @@ class FakeTelegram:
             result = await self._dispatch(method, params)
         except BotApiError as error:
             return self._answer(method, params, error=error)
+        except Exception as exc:  # a bug in the fake: answer like Telegram's 500 and log it
+            _LOGGER.exception("fakegram failed on %s", method)
+            crash = BotApiError(500, f"Internal Server Error: fakegram bug: {exc!r}")
+            return self._answer(method, params, error=crash)
         finally:
             if counted:
                 self._in_flight -= 1

@@ -207,9 +207,13 @@ class UpdateQueue:
         self._pending.clear()
 
     def close(self) -> None:
-        """Answer waiting long polls now, so a client can shut down promptly."""
+        """Answer waiting long polls now, and later ones at once, while the server stops."""
         self._closed = True
         self._arrived.fire()
+
+    def reopen(self) -> None:
+        """Long-poll again after a restart of the server."""
+        self._closed = False
 
     async def fetch(self, offset: int, limit: int, poll_seconds: float) -> list[JSON]:
         """getUpdates: confirm below ``offset``, then return updates or long-poll for them."""
@@ -292,6 +296,7 @@ class World:
         return str(next(self._query_ids))
 
     def recent_calls(self, count: int = 12) -> str:
-        """The last calls, one per line, for timeout messages."""
-        lines = [f"  {call}" for call in self.calls[-count:]]
-        return "\n".join(lines) if lines else "  (no calls)"
+        """The bot's last calls apart from polling, one per line, for timeout messages."""
+        actions = (call for call in reversed(self.calls) if call.method.lower() != "getupdates")
+        lines = [f"  {call}" for call in itertools.islice(actions, count)][::-1]
+        return "\n".join(lines) if lines else "  (no calls besides getUpdates)"

@@ -19,7 +19,7 @@ from bot.i18n import LANGS, t
 from bot.tg import flood
 from bot.tg.access import Access
 from bot.tg.citizen import flow, start
-from bot.tg.common import App, Ctx, Services, reply
+from bot.tg.common import App, Ctx, Services, answer_callback, reply
 from bot.tg.staff import actions, admin, cases, jobs
 
 log = logging.getLogger(__name__)
@@ -117,8 +117,7 @@ async def on_error(update: object, ctx: Ctx) -> None:
             lang = "mn"
             if isinstance(ctx.user_data, dict) and isinstance(ctx.user_data.get("lang"), str):
                 lang = ctx.user_data["lang"]
-            if update.callback_query is not None:
-                await update.callback_query.answer()
+            await answer_callback(update)  # may have been answered already; that is fine
             await reply(update, t(lang, "error.internal"))
         except TelegramError:
             pass
