@@ -28,16 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.token:
         print("BOT_TOKEN is not set: get one from @BotFather (see README.md).", file=sys.stderr)
         return 2
-    from bot.tg.app import ALLOWED_UPDATES, build_app, configure_logging
+    from bot.tg.app import ALLOWED_UPDATES, build_app, configure_logging, webhook_options
 
     configure_logging(settings.log_level)
     app = build_app(settings)
     if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.http_host, port=settings.http_port, url_path="telegram",
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret.get() or None,
-            allowed_updates=ALLOWED_UPDATES,
-        )
+        app.run_webhook(**webhook_options(settings))
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0

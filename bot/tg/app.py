@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import cast
+from typing import TypedDict, cast
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CITIZEN_COMMANDS = ("start", "complain", "status", "privacy", "lang", "help", "cancel")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+WEBHOOK_PATH = "telegram"
 
 
 def _utcnow() -> dt.datetime:
@@ -125,12 +126,19 @@ async def on_error(update: object, ctx: Ctx) -> None:
 
 @asynccontextmanager
 async def running(app: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
-    """Run the bot with long polling inside an event loop the caller owns (tests, demo)."""
+    """Run the bot inside an event loop the caller owns (tests, the demo).
+
+    Long polling, or the webhook when BOT_WEBHOOK_URL is set, exactly as `python -m bot run`.
+    """
+    settings: Settings = app.bot_data["settings"]
     await app.initialize()
     await on_startup(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=poll_timeout,
-                                    allowed_updates=ALLOWED_UPDATES)
+    if settings.webhook_url:
+        await app.updater.start_webhook(**webhook_options(settings))
+    else:
+        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout,
+                                        allowed_updates=ALLOWED_UPDATES)
     await app.start()
     try:
         yield app
@@ -139,6 +147,29 @@ async def running(app: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
         await app.stop()
         await on_shutdown(app)
         await app.shutdown()
+
+
+class WebhookOptions(TypedDict):
+    """The arguments `run_webhook` and `start_webhook` share."""
+
+    listen: str
+    port: int
+    url_path: str
+    webhook_url: str | None
+    secret_token: str | None
+    allowed_updates: list[str]
+
+
+def webhook_options(settings: Settings) -> WebhookOptions:
+    """How the webhook listens; Telegram sends `secret_token` in every call, PTB checks it."""
+    return {
+        "listen": settings.http_host,
+        "port": settings.http_port,
+        "url_path": WEBHOOK_PATH,
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.get() or None,
+        "allowed_updates": ALLOWED_UPDATES,
+    }
 
 
 def configure_logging(level: str = "INFO") -> None:
