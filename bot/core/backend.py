@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bot.config import Settings
 from bot.core.crypto import Vault, load_master_key
@@ -77,13 +77,21 @@ async def seed_admins(db: Database, admins: frozenset[int], now: dt.datetime) ->
 
 
 async def record_event(
-    b: Backend, name: str, now: dt.datetime, *, channel: str = "telegram", **dims: Any
+    b: Backend, name: str, now: dt.datetime, *, channel: str = "telegram",
+    precision: Literal["hour", "day"] = "hour", **dims: Any,
 ) -> None:
-    """Append a statistics event. Never raises: a statistic must not break a user's flow."""
+    """Append a statistics event. Never raises: a statistic must not break a user's flow.
+
+    Times are coarsened (to the hour, or the day for anything about a complaint), so the
+    events table cannot re-time a submission whose own date is kept to the day.
+    """
+    at = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    if precision == "day":
+        at = at.replace(hour=0)
     try:
         async with b.db.tx() as conn:
             await q.insert_event(
-                conn, at=now.isoformat(), day=b.local_date(now).isoformat(), name=name,
+                conn, at=at.isoformat(), day=b.local_date(now).isoformat(), name=name,
                 channel=channel, dims=json.dumps(dims, sort_keys=True, ensure_ascii=False),
             )
     except Exception:

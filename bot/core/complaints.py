@@ -192,7 +192,7 @@ async def submit_complaint(
         except sqlite3.IntegrityError:
             continue  # a receipt collision (1 in 10**16): draw again
         await record_event(
-            b, "complaint_submitted", now, channel=who.channel, kind=kind.value,
+            b, "complaint_submitted", now, channel=who.channel, precision="day", kind=kind.value,
             org=draft.org_code or "", named=draft.named, files=len(draft.attachments),
         )
         return Receipt(digits=digits, complaint_id=complaint_id, due_on=due_on)
@@ -258,7 +258,7 @@ async def check_status(
         async with b.db.tx() as conn:
             await limits.hit(conn, b, "status", who, window, now)
         raise NotFound("no such receipt")
-    await record_event(b, "status_checked", now, channel=who.channel)
+    await record_event(b, "status_checked", now, channel=who.channel, precision="day")
     return await citizen_view(b, complaint_id)
 
 
@@ -352,7 +352,7 @@ async def add_followup(b: Backend, who: Citizen, draft: Draft, now: dt.datetime)
         await add_message(conn, b, draft.complaint_id, author=Author.CITIZEN, body=draft.text,
                           now=now, attachments=draft.attachments)
         await q.delete_draft(conn, _draft_owner(b, who, FOLLOWUP))
-    await record_event(b, "followup_added", now, channel=who.channel)
+    await record_event(b, "followup_added", now, channel=who.channel, precision="day")
     return draft.complaint_id
 
 

@@ -32,10 +32,16 @@ async def timed_out(update: object, ctx: Ctx) -> None:
         return
     lang = await lang_of(update, ctx)
     who = citizen(update)
+    had_draft = False
     for purpose in (complaints.COMPLAINT, complaints.FOLLOWUP):
-        await complaints.discard_draft(ctx.svc.backend, who, purpose)
-    await reply(update, t(lang, "complaint.timed_out", minutes=ctx.svc.settings.draft_idle_minutes),
-                reply_markup=main_menu(lang))
+        draft = await complaints.load_draft(ctx.svc.backend, who, purpose)
+        if draft is not None and draft.receipt is None:
+            await complaints.discard_draft(ctx.svc.backend, who, purpose)
+            had_draft = True
+    if had_draft:  # someone who only looked up a receipt needs no goodbye
+        await reply(update, t(lang, "complaint.timed_out",
+                              minutes=ctx.svc.settings.draft_idle_minutes),
+                    reply_markup=main_menu(lang))
 
 
 def conversation(idle_minutes: int) -> ConversationHandler[Ctx]:
