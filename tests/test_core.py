@@ -297,7 +297,6 @@ async def test_key_file_is_owner_only(tmp_path: Path) -> None:
 async def test_events_cannot_re_time_a_submission(b: Backend) -> None:
     at = dt.datetime(2026, 12, 1, 5, 47, 13, tzinfo=dt.UTC)
     await complaints.submit_complaint(b, ALICE, draft(), at)
-    async with b.db.read() as conn:
-        async with conn.execute("SELECT at, day, name FROM events") as cur:
-            rows = [tuple(r) for r in await cur.fetchall()]
+    async with b.db.read() as conn, conn.execute("SELECT at, day, name FROM events") as cur:
+        rows = [tuple(r) for r in await cur.fetchall()]
     assert rows == [("2026-12-01T00:00:00+00:00", "2026-12-01", "complaint_submitted")]
