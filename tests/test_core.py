@@ -300,3 +300,29 @@ async def test_events_cannot_re_time_a_submission(b: Backend) -> None:
     async with b.db.read() as conn, conn.execute("SELECT at, day, name FROM events") as cur:
         rows = [tuple(r) for r in await cur.fetchall()]
     assert rows == [("2026-12-01T00:00:00+00:00", "2026-12-01", "complaint_submitted")]
+
+
+async def test_a_passed_deadline_cannot_be_extended(b: Backend) -> None:
+    from bot.core.errors import DeadlinePassed
+
+    cid = (await complaints.submit_complaint(b, ALICE, draft(), NOW)).complaint_id
+    with pytest.raises(DeadlinePassed):
+        await cases.extend_deadline(b, OFFICER, cid, 10, "Хоцорсон", NOW + dt.timedelta(days=31))
+
+
+async def test_a_stored_draft_cannot_be_submitted_twice(b: Backend) -> None:
+    await complaints.submit_complaint(b, ALICE, draft(), NOW)
+    pending = await complaints.load_draft(b, ALICE)
+    assert pending is not None
+    with pytest.raises(InvalidDraft) as refused:
+        await complaints.submit_complaint(b, ALICE, pending, NOW)
+    assert refused.value.reason == "already_sent"
+
+
+async def test_tampering_with_a_threads_flags_breaks_decryption(b: Backend) -> None:
+    cid = (await complaints.submit_complaint(b, ALICE, draft(), NOW)).complaint_id
+    await cases.add_note(b, OFFICER, cid, "Зөвхөн ажилтанд", NOW)
+    async with b.db.tx() as conn:
+        await conn.execute("UPDATE messages SET internal = 0")  # try to show a note publicly
+    with pytest.raises(KeyMismatch):
+        await complaints.citizen_view(b, cid)

@@ -315,7 +315,7 @@ async def test_daily_limit_keeps_the_draft(h: Harness) -> None:
     await expect(alice, "Баримтын дугаар")
 
 
-async def test_restart_mid_flow_offers_the_draft_back(h: Harness) -> None:
+async def test_restart_mid_flow_loses_nothing(h: Harness) -> None:
     alice = h.fake.user()
     await alice.send("/complain")
     await press(alice, "🚨 Авлигын хэргийн мэдээлэл")
@@ -324,17 +324,52 @@ async def test_restart_mid_flow_offers_the_draft_back(h: Harness) -> None:
     await alice.send_photo(PNG)
     await expect(alice, "1/10 файл")
     await h.restart()
-    await alice.send("сайн байна уу")
+    # The next message goes on into the saved step as if nothing had happened.
+    await alice.send("Нэмэлт: өнгөрсөн мягмар гарагт.")
+    ack = await expect(alice, "Хүлээн авлаа")
+    assert "1/10 файл" in text_of(ack)
+    await h.restart()
+    await press(alice, "✅ Дууслаа")  # a button from before the restart still works
+    await press(alice, "🕶 Нэрээ нууцлах (зөвлөмж)")
+    preview = await expect(alice, "Илгээхээс өмнө шалгана уу")
+    assert "Татварын байцаагч" in text_of(preview) and "өнгөрсөн мягмар" in text_of(preview)
+    assert "Файл: 1" in text_of(preview)
+    await press(alice, "✅ Илгээх")
+    await expect(alice, "Баримтын дугаар")
+
+
+async def test_an_unfinished_draft_is_offered_back_when_a_flow_starts_again(h: Harness) -> None:
+    alice = h.fake.user()
+    await alice.send("/complain")
+    await press(alice, "😠 Гомдол")
+    await press(alice, "🤷 Мэдэхгүй байна")
+    await alice.send("Эхлүүлсэн боловч дуусгаагүй гомдол.")
+    await expect(alice, "Хүлээн авлаа")
+    await alice.send("/complain")
     offer = await expect(alice, "дуусаагүй бичвэр")
-    assert "1 файл" in text_of(offer)
+    assert "0 файл" in text_of(offer)
     await press(alice, "▶️ Үргэлжлүүлэх")
     await expect(alice, "Юу болсныг бичнэ үү")
     await press(alice, "✅ Дууслаа")
-    await press(alice, "🕶 Нэрээ нууцлах (зөвлөмж)")
-    preview = await expect(alice, "Илгээхээс өмнө шалгана уу")
-    assert "Татварын байцаагч" in text_of(preview) and "Файл: 1" in text_of(preview)
+    await expect(alice, "Нэрээ нууцлах уу")
+
+
+async def test_a_follow_up_survives_a_restart(h: Harness) -> None:
+    alice = h.fake.user()
+    receipt = await file_complaint(alice)
+    await alice.send(f"/status {receipt}")
+    await expect(alice, "Хүлээн авсан")
+    await press(alice, "➕ Нэмэлт бичих")
+    await alice.send("Эхний нэмэлт.")
+    await expect(alice, "Нэмэгдлээ")
+    await h.restart()
+    await alice.send("Хоёр дахь нэмэлт.")
+    await expect(alice, "Нэмэгдлээ")
     await press(alice, "✅ Илгээх")
-    await expect(alice, "Баримтын дугаар")
+    await expect(alice, "Таны хэрэгт нэмэгдлээ")
+    await alice.send(f"/status {receipt}")
+    view = await expect(alice, "Хүлээн авсан")
+    assert "Эхний нэмэлт.\n\nХоёр дахь нэмэлт." in text_of(view)
 
 
 async def test_a_receipt_lost_in_transit_is_shown_on_the_next_message(h: Harness) -> None:

@@ -9,7 +9,13 @@ import aiosqlite
 
 from bot.core.backend import Backend, record_event
 from bot.core.complaints import add_message, attachment_from_row, read_thread, take_notice
-from bot.core.errors import DeadlineAlreadyExtended, InvalidDraft, InvalidTransition, NotFound
+from bot.core.errors import (
+    DeadlineAlreadyExtended,
+    DeadlinePassed,
+    InvalidDraft,
+    InvalidTransition,
+    NotFound,
+)
 from bot.core.models import (
     NEEDS_REASON,
     OPEN_STATUSES,
@@ -28,7 +34,7 @@ from bot.storage import queries as q
 
 MAX_REPLY = 4000
 # Status changes the citizen is told about (if they asked to be told).
-NEWS = frozenset({Status.ANSWERED, Status.FORWARDED, Status.REJECTED})
+NEWS = frozenset({Status.ANSWERED, Status.FORWARDED, Status.REJECTED, Status.CLOSED})
 DUE_SOON_DAYS = 3
 
 
@@ -210,6 +216,10 @@ async def extend_deadline(
             raise DeadlineAlreadyExtended(str(complaint_id))
         if Status(row["status"]) not in OPEN_STATUSES:
             raise InvalidTransition("only open cases can be extended")
+        if b.local_date(now) > dt.date.fromisoformat(row["due_on"]):
+            # The law lets the office extend a running deadline, not revive a missed one;
+            # allowing it would also count a late answer as on time.
+            raise DeadlinePassed(str(complaint_id))
         due_on = dt.date.fromisoformat(row["due_on"]) + dt.timedelta(days=days)
         await q.set_extension(conn, complaint_id, due_on=due_on.isoformat(),
                               reason=b.vault.seal_text(reason, f"extension:{complaint_id}"))

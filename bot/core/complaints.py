@@ -50,6 +50,11 @@ def _draft_owner(b: Backend, who: Citizen, purpose: str = COMPLAINT) -> bytes:
     return b.vault.pseudonym(purpose, f"{who.channel}:{who.user_ref}")
 
 
+def _draft_context(owner: bytes) -> str:
+    # A draft opens only under its own row key: rows cannot be swapped between people.
+    return f"draft:{owner.hex()}"
+
+
 def _encode_draft(draft: Draft) -> bytes:
     return json.dumps(asdict(draft), ensure_ascii=False).encode()
 
@@ -74,16 +79,17 @@ async def load_draft(b: Backend, who: Citizen, purpose: str = COMPLAINT) -> Draf
         sealed = await q.get_draft(conn, owner)
     if sealed is None:
         return None
-    return _decode_draft(b.vault.open(sealed, "draft"))
+    return _decode_draft(b.vault.open(sealed, _draft_context(owner)))
 
 
 async def save_draft(
     b: Backend, who: Citizen, draft: Draft, now: dt.datetime, purpose: str = COMPLAINT
 ) -> None:
     """Persist the draft after each step, so a restart mid-flow loses nothing."""
-    sealed = b.vault.seal(_encode_draft(draft), "draft")
+    owner = _draft_owner(b, who, purpose)
+    sealed = b.vault.seal(_encode_draft(draft), _draft_context(owner))
     async with b.db.tx() as conn:
-        await q.put_draft(conn, _draft_owner(b, who, purpose), sealed, now.isoformat())
+        await q.put_draft(conn, owner, sealed, now.isoformat())
 
 
 async def discard_draft(b: Backend, who: Citizen, purpose: str = COMPLAINT) -> None:
@@ -114,11 +120,14 @@ async def expire_drafts(b: Backend, now: dt.datetime) -> int:
         rows = await q.drafts_idle_since(conn, idle.isoformat())
     expired = 0
     for row in rows:
-        draft = _decode_draft(b.vault.open(bytes(row["data"]), "draft"))
+        owner = bytes(row["owner"])
+        draft = _decode_draft(b.vault.open(bytes(row["data"]), _draft_context(owner)))
         if draft.receipt is not None and row["updated_at"] >= submitted_cutoff:
             continue
         async with b.db.tx() as conn:
-            await q.delete_draft(conn, bytes(row["owner"]))
+            # Only if untouched since it was read: the citizen may have just come back.
+            if not await q.delete_draft_if_unchanged(conn, owner, row["updated_at"]):
+                continue
         if draft.receipt is None:
             for ref in draft.attachments:
                 await b.files.delete(ref.blob)
@@ -146,6 +155,8 @@ def check_attachment(draft: Draft, size: int | None) -> None:
 
 def validate(draft: Draft) -> Kind:
     """Everything `submit_complaint` needs; raises with a catalog key, returns the kind."""
+    if draft.receipt is not None:
+        raise InvalidDraft("already_sent")  # stored already; its receipt is waiting
     if draft.kind is None:
         raise InvalidDraft("no_kind")
     if draft.text_length < MIN_TEXT:
@@ -187,8 +198,9 @@ async def submit_complaint(
                                              received_on, due_on)
                 await limits.hit(conn, b, "submit", who, window, now)
                 draft.receipt, draft.complaint_id, draft.step = digits, complaint_id, "submitted"
-                sealed = b.vault.seal(_encode_draft(draft), "draft")
-                await q.put_draft(conn, _draft_owner(b, who), sealed, now.isoformat())
+                owner = _draft_owner(b, who)
+                sealed = b.vault.seal(_encode_draft(draft), _draft_context(owner))
+                await q.put_draft(conn, owner, sealed, now.isoformat())
         except sqlite3.IntegrityError:
             continue  # a receipt collision (1 in 10**16): draw again
         await record_event(
@@ -230,7 +242,7 @@ async def _insert_attachments(
         await q.insert_attachment(
             conn, complaint_id=complaint_id, message_id=message_id, blob=ref.blob,
             kind=ref.kind.value, size=ref.size,
-            meta=b.vault.seal_text(meta, f"attachment:{ref.blob}"),
+            meta=b.vault.seal_text(meta, f"attachment:{complaint_id}:{ref.blob}"),
         )
 
 
@@ -300,7 +312,8 @@ async def read_thread(
         entries.append(
             ThreadEntry(
                 author=Author(row["author"]),
-                body=b.vault.open_text(bytes(row["body"]), f"message:{complaint_id}"),
+                body=b.vault.open_text(bytes(row["body"]), _message_context(
+                    complaint_id, int(row["id"]), row["author"], bool(row["internal"]))),
                 created_on=dt.date.fromisoformat(row["created_on"]),
                 internal=bool(row["internal"]), staff_id=row["staff_id"],
                 attachments=tuple(files.get(int(row["id"]), ())),
@@ -311,11 +324,17 @@ async def read_thread(
 
 def attachment_from_row(b: Backend, row: aiosqlite.Row) -> AttachmentRef:
     """Decrypt an attachment row's metadata."""
-    meta = json.loads(b.vault.open_text(bytes(row["meta"]), f"attachment:{row['blob']}"))
+    context = f"attachment:{row['complaint_id']}:{row['blob']}"
+    meta = json.loads(b.vault.open_text(bytes(row["meta"]), context))
     return AttachmentRef(
         blob=row["blob"], kind=AttachmentKind(row["kind"]), size=int(row["size"]),
         mime=meta.get("mime"), file_name=meta.get("file_name"),
     )
+
+
+def _message_context(complaint_id: int, message_id: int, author: str, internal: bool) -> str:
+    # Bound to the row and its flags: flipping `internal` or moving a line fails to decrypt.
+    return f"message:{complaint_id}:{message_id}:{author}:{int(internal)}"
 
 
 async def add_message(
@@ -326,9 +345,10 @@ async def add_message(
     """Append a line to a case's thread (inside the caller's transaction)."""
     message_id = await q.insert_message(
         conn, complaint_id=complaint_id, author=author.value, internal=internal,
-        staff_id=staff_id, body=b.vault.seal_text(body, f"message:{complaint_id}"),
-        created_on=b.local_date(now).isoformat(),
+        staff_id=staff_id, body=b"", created_on=b.local_date(now).isoformat(),
     )
+    context = _message_context(complaint_id, message_id, author.value, internal)
+    await q.set_message_body(conn, message_id, b.vault.seal_text(body, context))
     await _insert_attachments(conn, b, complaint_id, message_id, attachments or [])
     return message_id
 

@@ -37,6 +37,10 @@ class DeadlineAlreadyExtended(DomainError):
     """The law allows one extension only."""
 
 
+class DeadlinePassed(DomainError):
+    """A deadline that has already passed cannot be extended."""
+
+
 class StaffError(DomainError):
     """A staff-management request that cannot be done (e.g. removing the last admin)."""
 

@@ -116,8 +116,9 @@ async def update_status(
     closed_on: str | None,
 ) -> None:
     # answered_on / closed_on keep the first date: a reopened case is not answered twice.
+    # The reason belongs to this status only (the thread keeps the history).
     await conn.execute(
-        "UPDATE complaints SET status = ?, status_reason = COALESCE(?, status_reason),"
+        "UPDATE complaints SET status = ?, status_reason = ?,"
         " answered_on = COALESCE(answered_on, ?), closed_on = COALESCE(closed_on, ?)"
         " WHERE id = ?",
         (status, reason, answered_on, closed_on, complaint_id),
@@ -173,7 +174,7 @@ async def insert_attachment(
 async def list_attachments(conn: aiosqlite.Connection, complaint_id: int) -> list[Row]:
     return await _all(
         conn,
-        "SELECT message_id, blob, kind, size, meta FROM attachments"
+        "SELECT complaint_id, message_id, blob, kind, size, meta FROM attachments"
         " WHERE complaint_id = ? ORDER BY id",
         (complaint_id,),
     )
@@ -195,6 +196,10 @@ async def insert_message(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (complaint_id, author, int(internal), staff_id, body, created_on),
     )
+
+
+async def set_message_body(conn: aiosqlite.Connection, message_id: int, body: bytes) -> None:
+    await conn.execute("UPDATE messages SET body = ? WHERE id = ?", (body, message_id))
 
 
 async def list_messages(
@@ -249,6 +254,15 @@ async def put_draft(conn: aiosqlite.Connection, owner: bytes, data: bytes, at: s
 
 async def delete_draft(conn: aiosqlite.Connection, owner: bytes) -> None:
     await conn.execute("DELETE FROM drafts WHERE owner = ?", (owner,))
+
+
+async def delete_draft_if_unchanged(
+    conn: aiosqlite.Connection, owner: bytes, updated_at: str
+) -> bool:
+    async with conn.execute(
+        "DELETE FROM drafts WHERE owner = ? AND updated_at = ?", (owner, updated_at)
+    ) as cur:
+        return cur.rowcount > 0
 
 
 async def drafts_idle_since(conn: aiosqlite.Connection, cutoff: str) -> list[Row]:

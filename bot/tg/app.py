@@ -20,7 +20,7 @@ from bot.tg import flood
 from bot.tg.access import Access
 from bot.tg.citizen import flow, start
 from bot.tg.common import App, Ctx, Services, answer_callback, reply
-from bot.tg.staff import actions, admin, cases, jobs
+from bot.tg.staff import admin, cases, jobs
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +54,18 @@ def build_app(settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow)
     # 0. Before everything (group -1): one flooding user must not slow the bot for others.
     flood.register(app)
     # Handlers in one group; the first that matches wins, so the order is the design:
-    # 1. An officer typing a reply or a reason: their text belongs to that action, not to
-    #    any citizen flow (staff can also be citizens).
-    actions.register(app, access)
-    # 2. The citizen conversation (submitting, /status): its text handlers skip commands
-    #    and menu buttons, and every entry point also switches flows mid-way.
-    flow.register(app, settings.draft_idle_minutes)
-    # 3. Staff commands and buttons, filtered by role, in private chats only.
+    # 1. Every step-by-step flow (submitting, /status, an officer's typed reply or reason)
+    #    in one conversation, so one person is in one step at a time; its text handlers
+    #    skip commands and menu buttons, and it picks a saved draft up after a restart.
+    flow.register(app, settings.draft_idle_minutes, access)
+    # 2. Staff commands and buttons, filtered by role, in private chats only.
     cases.register(app, access)
     admin.register(app, access)
-    # 4. The same staff commands from anyone else are refused, not silently ignored.
+    # 3. The same staff commands from anyone else are refused, not silently ignored.
     admin.register_refusals(app)
-    # 5. Citizen commands and menu buttons.
+    # 4. Citizen commands and menu buttons.
     start.register(app)
-    # 6. Last: stale or forged buttons, and messages nothing else took (offer a saved draft).
+    # 5. Last: stale or forged buttons nothing else took.
     start.register_catch_alls(app)
 
     app.add_error_handler(on_error)

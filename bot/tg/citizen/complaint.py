@@ -77,10 +77,21 @@ async def _save(update: Update, ctx: Ctx, draft: Draft, step: str) -> str:
     return step
 
 
-async def _expired(update: Update, ctx: Ctx) -> str | int:
+async def _live_draft(update: Update, ctx: Ctx) -> Draft | None:
+    """The draft to work on, or None after telling the citizen why there is none.
+
+    A draft that was already stored (its receipt not yet seen) is never worked on again:
+    the citizen is shown the receipt instead, so nothing can be submitted twice.
+    """
+    draft = await _draft(update, ctx)
+    if draft is not None and draft.receipt is None:
+        return draft
+    if draft is not None:
+        await offer_resume(update, ctx, draft)
+        return None
     lang = await lang_of(update, ctx)
     await reply(update, t(lang, "complaint.expired"), reply_markup=main_menu(lang))
-    return END
+    return None
 
 
 async def _answered(update: Update, question: str, answer: str) -> None:
@@ -247,11 +258,12 @@ async def offer_resume(update: Update, ctx: Ctx, draft: Draft) -> str | int:
 
 async def resume(update: Update, ctx: Ctx) -> str | int:
     """Continues the saved draft at the step where it stopped."""
+    if ctx.user_data is not None:
+        ctx.user_data["flow"] = "complaint"
     await answer_callback(update)
     await drop_keyboard(update)
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     if draft.receipt is not None:
         return await offer_resume(update, ctx, draft)
     step = draft.step if draft.step in PROMPTS else KIND
@@ -273,9 +285,8 @@ async def cancel(update: Update, ctx: Ctx) -> int:
 async def chose_kind(update: Update, ctx: Ctx) -> str | int:
     """Takes the kind, then asks whom it concerns."""
     await answer_callback(update)
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     assert update.callback_query is not None and update.callback_query.data is not None
     draft.kind = Kind(update.callback_query.data.removeprefix("c:kind:"))
     await _answered(update, t(draft.lang, "complaint.ask_kind"), kind_name(draft.lang, draft.kind))
@@ -312,10 +323,9 @@ async def chose_org(update: Update, ctx: Ctx) -> str | int:
     """Takes the organization (or "not sure"), then asks for the description."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    draft = await _draft(update, ctx)
-    if draft is None:
+    if (draft := await _live_draft(update, ctx)) is None:
         await answer_callback(update)
-        return await _expired(update, ctx)
+        return END
     code = query.data.removeprefix("c:org:")
     if code != "-" and ctx.svc.orgs.get(code) is None:
         await answer_callback(update, t(draft.lang, "error.stale_button"), alert=True)
@@ -360,9 +370,8 @@ async def _send_ack(ctx: Ctx) -> None:
 
 async def got_text(update: Update, ctx: Ctx) -> str | int:
     """Adds a piece of text to the description and says how much there is."""
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     assert update.effective_message is not None
     try:
         complaints.add_text(draft, update.effective_message.text or "")
@@ -377,9 +386,8 @@ async def got_text(update: Update, ctx: Ctx) -> str | int:
 
 async def got_file(update: Update, ctx: Ctx) -> str | int:
     """Downloads, encrypts and adds a photo, document, voice or video (and its caption)."""
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     message = update.effective_message
     assert message is not None
     incoming = incoming_file(message)
@@ -408,9 +416,8 @@ async def got_file(update: Update, ctx: Ctx) -> str | int:
 async def described(update: Update, ctx: Ctx) -> str | int:
     """Checks the description is long enough, then asks about identity."""
     await answer_callback(update)
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     if draft.text_length < complaints.MIN_TEXT:
         await reply(update, t(draft.lang, "draft.text_too_short", min=complaints.MIN_TEXT,
                               chars=draft.text_length))
@@ -423,9 +430,8 @@ async def chose_anonymous(update: Update, ctx: Ctx) -> str | int:
     """Keeps the submission anonymous and shows the preview."""
     await answer_callback(update)
     await drop_keyboard(update)
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     draft.named, draft.name, draft.phone = False, None, None
     if ctx.user_data is not None:
         ctx.user_data.pop("editing", None)
@@ -436,18 +442,16 @@ async def chose_named(update: Update, ctx: Ctx) -> str | int:
     """Starts the named petition: asks for the name."""
     await answer_callback(update)
     await drop_keyboard(update)
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     draft.named = True
     return await _go(update, ctx, draft, NAME)
 
 
 async def got_name(update: Update, ctx: Ctx) -> str | int:
     """Takes the full name, then asks for the phone."""
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     assert update.effective_message is not None
     name = " ".join((update.effective_message.text or "").split())
     if not 2 <= len(name) <= 100:
@@ -459,9 +463,8 @@ async def got_name(update: Update, ctx: Ctx) -> str | int:
 
 async def got_phone(update: Update, ctx: Ctx) -> str | int:
     """Takes the phone from the contact button (own number only) or as typed."""
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     if message.contact is not None:
@@ -486,9 +489,8 @@ async def edit(update: Update, ctx: Ctx) -> str | int:
     """Shows what can be changed."""
     await answer_callback(update)
     await drop_keyboard(update)
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     return await _go(update, ctx, draft, EDIT)
 
 
@@ -496,9 +498,8 @@ async def edit_choice(update: Update, ctx: Ctx) -> str | int:
     """Goes to the chosen step, returning to the preview afterwards."""
     await answer_callback(update)
     await drop_keyboard(update)
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     assert update.callback_query is not None and update.callback_query.data is not None
     choice = update.callback_query.data.removeprefix("c:e:")
     if choice == "back":
@@ -515,9 +516,8 @@ async def edit_choice(update: Update, ctx: Ctx) -> str | int:
 async def send(update: Update, ctx: Ctx) -> str | int:
     """Stores the submission and shows the receipt."""
     await answer_callback(update)
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     svc = ctx.svc
     try:
         receipt = await complaints.submit_complaint(svc.backend, citizen(update), draft, svc.now())
@@ -600,18 +600,16 @@ async def no_notice(update: Update, ctx: Ctx) -> None:
 # -- wrong input -----------------------------------------------------------------------
 async def wrong_type(update: Update, ctx: Ctx) -> str | int:
     """Says which kinds of message the description step takes."""
-    draft = await _draft(update, ctx)
-    if draft is None:
-        return await _expired(update, ctx)
+    if (draft := await _live_draft(update, ctx)) is None:
+        return END
     await reply(update, t(draft.lang, "draft.wrong_type"))
     return DESCRIBE
 
 
 def _wrong_step(step: str, key: str) -> Callable[[Update, Ctx], Coroutine[Any, Any, str | int]]:
     async def handler(update: Update, ctx: Ctx) -> str | int:
-        draft = await _draft(update, ctx)
-        if draft is None:
-            return await _expired(update, ctx)
+        if (draft := await _live_draft(update, ctx)) is None:
+            return END
         await reply(update, t(draft.lang, key))
         if step in PROMPTS:
             await PROMPTS[step](update, ctx, draft)

@@ -1,21 +1,46 @@
-"""One conversation for everything a citizen does step by step: submitting, and /status.
+"""One conversation for everything done step by step: submitting, /status, and staff input.
 
-They are one ConversationHandler on purpose: with two, a citizen who left one flow for the
-other (the menu is always there) would have the first flow still waiting, and it would take
-the next typed text. Here every entry point is also a fallback, so a menu button or command
-switches flows from any step; drafts are in the database, so nothing is lost by switching.
+They are one ConversationHandler on purpose. With several, a person who left one flow for
+another (the menu is always there) would still have the first one waiting, and it would take
+the next text they type. Here each flow's entry points are also fallbacks, so a command,
+menu button or case button switches flows from any step; drafts live in the database, so
+switching loses nothing.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler, TypeHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.core import complaints
 from bot.i18n import t
+from bot.tg.access import Access
 from bot.tg.citizen import complaint, status
 from bot.tg.citizen.complaint import PRIVATE
-from bot.tg.common import App, Ctx, citizen, lang_of, main_menu, reply
+from bot.tg.common import (
+    ANY_MENU_BUTTON,
+    App,
+    Ctx,
+    answer_callback,
+    citizen,
+    lang_of,
+    main_menu,
+    reply,
+)
+from bot.tg.staff import actions
+
+END = ConversationHandler.END
+Handlers = list[BaseHandler[Update, Ctx, Any]]
 
 
 async def cancel(update: Update, ctx: Ctx) -> int:
@@ -23,6 +48,8 @@ async def cancel(update: Update, ctx: Ctx) -> int:
     flow = ctx.user_data.get("flow") if ctx.user_data is not None else None
     if flow == "status":
         return await status.cancel(update, ctx)
+    if flow == "staff":
+        return await actions.abort(update, ctx)
     return await complaint.cancel(update, ctx)
 
 
@@ -44,25 +71,66 @@ async def timed_out(update: object, ctx: Ctx) -> None:
                     reply_markup=main_menu(lang))
 
 
-def conversation(idle_minutes: int) -> ConversationHandler[Ctx]:
-    """Submission and status steps; `/cancel`, Cancel buttons and the menu work at every step."""
-    entries = [*complaint.entry_points(), *status.entry_points()]
+def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
+    """Every step of every flow; `/cancel`, Cancel buttons and the menu work at each one."""
+    steps = {**complaint.states(), **status.states(), **actions.states(access)}
+
+    async def pick_up(update: Update, ctx: Ctx) -> object:
+        """Continues a saved draft at its step when no flow is running (after a restart).
+
+        The message or button is handled as if nothing had happened; with no draft, the
+        person is pointed to the menu.
+        """
+        who = citizen(update)
+        backend = ctx.svc.backend
+        draft = await complaints.load_draft(backend, who)
+        if draft is not None and draft.receipt is not None:
+            return await complaint.offer_resume(update, ctx, draft)  # shows the receipt
+        step: str | None = None
+        if (await complaints.load_draft(backend, who, complaints.FOLLOWUP)) is not None:
+            step, flow = status.WRITING, "status"
+        elif draft is not None:
+            step = draft.step if draft.step in complaint.PROMPTS else complaint.KIND
+            flow = "complaint"
+        if step is None:
+            lang = await lang_of(update, ctx)
+            if update.callback_query is not None:
+                await answer_callback(update, t(lang, "error.stale_button"), alert=True)
+            else:
+                await reply(update, t(lang, "fallback.menu"), reply_markup=main_menu(lang))
+            return END
+        if ctx.user_data is not None:
+            ctx.user_data["flow"] = flow
+        for handler in steps[step]:
+            check = handler.check_update(update)
+            if check is not None and check is not False:
+                return await handler.callback(update, ctx)
+        if draft is not None and flow == "complaint":
+            return await complaint.offer_resume(update, ctx, draft)
+        return await status.followup_text(update, ctx)
+
+    entries: Handlers = [
+        *complaint.entry_points(), *status.entry_points(), *actions.entry_points(access),
+        MessageHandler(PRIVATE & ~filters.COMMAND & ~ANY_MENU_BUTTON & ~filters.StatusUpdate.ALL,
+                       pick_up),
+        CallbackQueryHandler(pick_up, pattern=r"^(c|st):"),
+    ]
+    cancels: Handlers = [
+        CommandHandler("cancel", cancel, filters=PRIVATE),
+        *complaint.cancel_handlers(), *status.cancel_handlers(), *actions.cancel_handlers(access),
+    ]
     return ConversationHandler(
-        name="citizen",
+        name="steps",
         entry_points=entries,
-        states={
-            **complaint.states(),
-            **status.states(),
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel, filters=PRIVATE),
-                   *complaint.cancel_handlers(), *status.cancel_handlers(), *entries],
-        allow_reentry=True,
+        states={**steps, ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
+        # No allow_reentry: that would check entry points before a step's own handlers.
+        # As fallbacks they are checked after, so typed text stays with the step.
+        fallbacks=[*cancels, *entries],
         conversation_timeout=idle_minutes * 60,
     )
 
 
-def register(app: App, idle_minutes: int) -> None:
-    """The citizen conversation, and the receipt's notice buttons."""
-    app.add_handler(conversation(idle_minutes))
+def register(app: App, idle_minutes: int, access: Access) -> None:
+    """The conversation, and the receipt's notice buttons (which outlive it)."""
+    app.add_handler(conversation(idle_minutes, access))
     complaint.register(app)

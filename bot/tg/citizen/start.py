@@ -8,7 +8,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.core import complaints
 from bot.core.backend import record_event
 from bot.i18n import LANGS, t
-from bot.tg.citizen.complaint import offer_resume
 from bot.tg.common import (
     App,
     Ctx,
@@ -95,16 +94,6 @@ async def cancel_outside(update: Update, ctx: Ctx) -> None:
     await reply(update, t(lang, key), reply_markup=main_menu(lang))
 
 
-async def fallback_message(update: Update, ctx: Ctx) -> None:
-    """Offers an unfinished draft back (after a restart), or points to the menu."""
-    lang = await lang_of(update, ctx)
-    draft = await complaints.load_draft(ctx.svc.backend, citizen(update))
-    if draft is not None:
-        await offer_resume(update, ctx, draft)
-        return
-    await reply(update, t(lang, "fallback.menu"), reply_markup=main_menu(lang))
-
-
 async def stale_button(update: Update, ctx: Ctx) -> None:
     """Any button we no longer know (old, forged, from before a restart)."""
     lang = await lang_of(update, ctx)
@@ -125,6 +114,8 @@ def register(app: App) -> None:
 
 
 def register_catch_alls(app: App) -> None:
-    """Last in line: whatever nothing else took gets a polite answer."""
+    """Last in line: a button nothing else took gets a polite answer.
+
+    (Messages nothing else took are picked up by the conversation in `flow`.)
+    """
     app.add_handler(CallbackQueryHandler(stale_button))
-    app.add_handler(MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, fallback_message))

@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, ConversationHandler, MessageHandler, filters
 
 from bot.core import cases
-from bot.core.errors import DeadlineAlreadyExtended, DomainError, InvalidDraft
+from bot.core.errors import DeadlineAlreadyExtended, DeadlinePassed, DomainError, InvalidDraft
 from bot.core.models import Status
 from bot.i18n import t
 from bot.tg.access import Access, StaffCallbackHandler
 from bot.tg.common import (
-    App,
+    ANY_MENU_BUTTON,
     Ctx,
     answer_callback,
     buttons,
@@ -33,6 +33,7 @@ from bot.tg.staff.cases import refuse
 TEXT, CONFIRM, DAYS = "text", "confirm", "days"
 END = ConversationHandler.END
 EXTENSION_CHOICES = (10, 15, 30)
+ECHO = 1000  # characters of a reply shown back for confirmation (the reply may be 4,000)
 
 
 def _pending(ctx: Ctx) -> dict[str, Any]:
@@ -56,6 +57,7 @@ async def start(update: Update, ctx: Ctx) -> str | int:
     pending = _pending(ctx)
     pending.clear()
     pending.update(action=action, cid=cid)
+    ctx.user_data["flow"] = "staff"  # type: ignore[index]
     if action == "why":
         pending["status"] = parts[3]
         await reply(update, t(lang, "action.ask_reason", number=cid,
@@ -88,7 +90,8 @@ async def got_text(update: Update, ctx: Ctx) -> str | int:
     svc = ctx.svc
     staff_id = update.effective_user.id if update.effective_user else 0
     if action == "reply":
-        await reply(update, t(lang, "action.confirm_reply", number=cid, text=esc(text)),
+        shown = text if len(text) <= ECHO else text[:ECHO] + "…"
+        await reply(update, t(lang, "action.confirm_reply", number=cid, text=esc(shown)),
                     reply_markup=buttons([
                         [(t(lang, "action.button.answer"), "k:as:answer")],
                         [(t(lang, "action.button.message"), "k:as:message")],
@@ -112,6 +115,8 @@ async def got_text(update: Update, ctx: Ctx) -> str | int:
             await send_notice(ctx, target)
     except DeadlineAlreadyExtended:
         await reply(update, t(lang, "action.already_extended", number=cid))
+    except DeadlinePassed:
+        await reply(update, t(lang, "action.deadline_passed", number=cid))
     except InvalidDraft as exc:
         await reply(update, t(lang, f"action.{exc.reason}", max=cases.MAX_REPLY))
         return TEXT
@@ -179,31 +184,29 @@ async def wrong_input(update: Update, ctx: Ctx) -> None:
     await reply(update, t(await lang_of(update, ctx), "action.bad_input"))
 
 
-def conversation(access: Access) -> ConversationHandler[Ctx]:
-    """Staff's typed input for a case; only officers and admins reach it."""
-    staff_text = access.officer & filters.TEXT & ~filters.COMMAND
-    staff_other = access.officer & ~filters.COMMAND
-    return ConversationHandler(
-        name="case_action",
-        entry_points=[
-            StaffCallbackHandler(start, r"^k:(reply|note|ext):\d{1,10}$", access.officer),
-            StaffCallbackHandler(start, r"^k:why:\d{1,10}:(forwarded|rejected)$", access.officer),
-        ],
-        states={
-            TEXT: [MessageHandler(staff_text, got_text), MessageHandler(staff_other, wrong_input)],
-            CONFIRM: [StaffCallbackHandler(confirm_reply, r"^k:as:(answer|message)$",
-                                           access.officer),
-                      MessageHandler(staff_other, wrong_input)],
-            DAYS: [StaffCallbackHandler(got_days, r"^k:days:\d{1,3}$", access.officer),
-                   MessageHandler(staff_text, got_days),
-                   MessageHandler(staff_other, wrong_input)],
-        },
-        fallbacks=[CommandHandler("cancel", abort, filters=access.officer),
-                   StaffCallbackHandler(abort, r"^k:abort$", access.officer)],
-        allow_reentry=True,
-    )
+def entry_points(access: Access) -> list[BaseHandler[Update, Ctx, Any]]:
+    """The case buttons that ask for typed input (officers and admins only)."""
+    return [
+        StaffCallbackHandler(start, r"^k:(reply|note|ext):\d{1,10}$", access.officer),
+        StaffCallbackHandler(start, r"^k:why:\d{1,10}:(forwarded|rejected)$", access.officer),
+    ]
 
 
-def register(app: App, access: Access) -> None:
-    """The case-action conversation."""
-    app.add_handler(conversation(access))
+def states(access: Access) -> dict[object, list[BaseHandler[Update, Ctx, Any]]]:
+    """Typing the text, confirming a reply, choosing the extension's length."""
+    # Menu buttons are not text for a case: they switch to the citizen flows.
+    staff_text = access.officer & filters.TEXT & ~filters.COMMAND & ~ANY_MENU_BUTTON
+    staff_other = access.officer & ~filters.COMMAND & ~ANY_MENU_BUTTON
+    return {
+        TEXT: [MessageHandler(staff_text, got_text), MessageHandler(staff_other, wrong_input)],
+        CONFIRM: [StaffCallbackHandler(confirm_reply, r"^k:as:(answer|message)$", access.officer),
+                  MessageHandler(staff_other, wrong_input)],
+        DAYS: [StaffCallbackHandler(got_days, r"^k:days:\d{1,3}$", access.officer),
+               MessageHandler(staff_text, got_days),
+               MessageHandler(staff_other, wrong_input)],
+    }
+
+
+def cancel_handlers(access: Access) -> list[BaseHandler[Update, Ctx, Any]]:
+    """The Cancel button under a pending action."""
+    return [StaffCallbackHandler(abort, r"^k:abort$", access.officer)]
