@@ -231,14 +231,18 @@ async def test_a_long_description_is_previewed_in_parts_within_telegrams_limit(
     await alice.send("/complain")
     await press(alice, "😠 Гомдол")
     await press(alice, "🤷 Мэдэхгүй байна")
-    long_text = " ".join(["Өөрчлөлт үүсгэсэн үйл явдал & <тэмдэг>"] * 100)[:3999]
+    long_text = " ".join(["Өөрчлөлт үүсгэсэн үйл явдал & <тэмдэг>"] * 100)[:3990] + " ТӨГСГӨЛ"
     await alice.send(long_text)
     await expect(alice, "Хүлээн авлаа")
     await press(alice, "✅ Дууслаа")
     await press(alice, "🕶 Нэрээ нууцлах (зөвлөмж)")
-    await expect(alice, "Илгээхээс өмнө шалгана уу")
-    shown = "".join(text_of(m) for m in alice.messages()[-3:])
-    assert "&" in shown and "<тэмдэг>" in shown  # escaped in HTML, shown as typed
+    header = await expect(alice, "Илгээхээс өмнө шалгана уу")
+    last = await expect(alice, "ТӨГСГӨЛ")
+    shown = [m for m in alice.messages() if header["message_id"] <= m["message_id"]]
+    assert shown[-1] is last or shown[-1]["message_id"] == last["message_id"]
+    assert "✅ Илгээх" in str(last.get("reply_markup"))  # the buttons under the last part
+    joined = " ".join(text_of(m) for m in shown)
+    assert "& <тэмдэг>" in joined  # escaped in HTML, shown as typed
     assert all(len(text_of(m)) <= 4096 for m in alice.messages())
 
 

@@ -193,3 +193,47 @@ async def test_cases_statuses_and_threads_survive_a_restart(h: Harness) -> None:
     assert "Хариу: шалгаж эхэллээ." in text_of(view)
     await h.officer.send("/inbox")  # staff and roles survive too
     await expect(h.officer, f"№{number}")
+
+
+async def test_a_pending_staff_action_never_takes_the_officers_citizen_text(h: Harness) -> None:
+    receipt, number = await _new_case(h)
+    await h.add_officer()
+    await h.officer.send(f"/case {number}")
+    await press(h.officer, "🔒 Дотоод тэмдэглэл")
+    await expect(h.officer, "дотоод тэмдэглэлээ бичнэ үү")
+    # The officer changes their mind and uses the citizen menu instead.
+    await h.officer.send("📮 Гомдол, санал илгээх (110)")
+    await expect(h.officer, "Юу илгээх вэ")
+    await press(h.officer, "💡 Санал")
+    await press(h.officer, "🤷 Мэдэхгүй байна")
+    await h.officer.send("Миний хувийн санал: үйлчилгээний цагийг уртасгах.")
+    await expect(h.officer, "Хүлээн авлаа")
+    await h.officer.send(f"/case {number}")
+    await expect(h.officer, "хэргийн үйлдлүүд")
+    assert not any("Миний хувийн санал" in text_of(m) or "Гомдол, санал илгээх" in text_of(m)
+                   for m in h.officer.messages() if "Дотоод тэмдэглэл" in text_of(m))
+    citizen = h.fake.user()
+    await citizen.send(f"/status {receipt}")
+    view = await expect(citizen, "Хүлээн авсан")
+    assert "Миний хувийн санал" not in text_of(view)
+
+
+async def test_long_threads_are_split_within_telegrams_limit(
+    h: Harness,
+) -> None:
+    receipt, number = await _new_case(h)
+    await h.add_officer()
+    for i in range(3):
+        await h.officer.send(f"/case {number}")
+        await press(h.officer, "✉️ Иргэнд хариу бичих")
+        await h.officer.send(f"Хариу {i}: " + "урт & <тайлбар> " * 240)
+        await press(h.officer, "💬 Мессежээр илгээх")
+        await expect(h.officer, "хариу хадгалагдлаа")
+    citizen = h.fake.user()
+    await citizen.send(f"/status {receipt}")
+    await expect(citizen, "Хүлээн авсан")
+    await expect(citizen, "Хариу 2")
+    assert all(len(text_of(m)) <= 4096 for m in citizen.messages())
+    await h.officer.send(f"/case {number}")
+    await expect(h.officer, "хэргийн үйлдлүүд")
+    assert all(len(text_of(m)) <= 4096 for m in h.officer.messages())

@@ -146,7 +146,7 @@ def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 # -- sending ---------------------------------------------------------------------------
 def chunks(text: str, size: int = CHUNK) -> list[str]:
-    """Split long (already escaped) text at a line break or space near the limit.
+    """Split escaped plain text (no tags) at a line break or space near the limit.
 
     A hard cut, for text with no spaces, backs off so an entity like `&amp;` stays whole.
     """
@@ -162,6 +162,31 @@ def chunks(text: str, size: int = CHUNK) -> list[str]:
     return [p for p in parts if p]
 
 
+Blocks = str | Sequence[str]
+
+
+def pack(blocks: Blocks, size: int = CHUNK, sep: str = "\n\n") -> list[str]:
+    """Messages of at most `size` characters from blocks, never cutting inside a block.
+
+    A block is either our own short HTML (a header, a thread line's heading) or escaped
+    user text without tags; only the latter can be longer than a message, and only it is
+    ever split, so no message ends inside a tag.
+    """
+    messages: list[str] = []
+    current = ""
+    for block in [blocks] if isinstance(blocks, str) else blocks:
+        for piece in chunks(block, size) if len(block) > size else [block]:
+            if current and len(current) + len(sep) + len(piece) <= size:
+                current += sep + piece
+            else:
+                if current:
+                    messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     """Answer in the chat the update came from, in HTML."""
     chat = update.effective_chat
@@ -170,9 +195,11 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     return await chat.send_message(text, parse_mode="HTML", **kwargs)
 
 
-async def reply_long(update: Update, text: str, **kwargs: Any) -> Message | None:
+async def reply_long(
+    update: Update, blocks: Blocks, *, sep: str = "\n\n", **kwargs: Any
+) -> Message | None:
     """Answer with text of any length; the keyboard goes on the last part."""
-    parts = chunks(text)
+    parts = pack(blocks, sep=sep)
     last = None
     for i, part in enumerate(parts):
         last = await reply(update, part, **(kwargs if i == len(parts) - 1 else {}))
@@ -213,12 +240,13 @@ async def send_notice(ctx: Ctx, target: NoticeTarget | None) -> None:
         log.warning("notice not delivered: %s", exc.__class__.__name__)
 
 
-async def tell_staff(ctx: Ctx, text: str) -> None:
-    """A line to the staff group (never with complaint content)."""
+async def tell_staff(ctx: Ctx, blocks: Blocks, sep: str = "\n") -> None:
+    """A notice to the staff group (never with complaint content), split if long."""
     chat = ctx.svc.settings.staff_chat
     if chat is None:
         return
     try:
-        await ctx.bot.send_message(chat, text, parse_mode="HTML")
+        for part in pack(blocks, sep=sep):
+            await ctx.bot.send_message(chat, part, parse_mode="HTML")
     except TelegramError as exc:
         log.warning("staff group not reached: %s", exc.__class__.__name__)

@@ -28,9 +28,9 @@ def system_line(lang: str, body: str) -> str:
     return esc(body)
 
 
-def thread_text(lang: str, thread: tuple[ThreadEntry, ...], *, for_staff: bool) -> str:
-    """The thread, oldest first; staff also see internal notes, marked as such."""
-    lines = []
+def thread_blocks(lang: str, thread: tuple[ThreadEntry, ...], *, for_staff: bool) -> list[str]:
+    """The thread, oldest first, as blocks for `pack`; staff also see internal notes."""
+    blocks: list[str] = []
     for entry in thread:
         if entry.author is Author.SYSTEM:
             who, body = t(lang, "thread.system"), system_line(lang, entry.body)
@@ -44,20 +44,24 @@ def thread_text(lang: str, thread: tuple[ThreadEntry, ...], *, for_staff: bool) 
                         staff=entry.staff_id or "?")
             body = esc(entry.body)
         files = t(lang, "thread.files", n=len(entry.attachments)) if entry.attachments else ""
-        lines.append(f"— <i>{fmt_date(entry.created_on)} · {who}</i>{files}\n{body}")
-    return "\n\n".join(lines)
+        heading = f"— <i>{fmt_date(entry.created_on)} · {who}</i>{files}"
+        if entry.author is Author.SYSTEM or len(heading) + len(body) < 3000:
+            blocks.append(f"{heading}\n{body}")  # short: one block, never split
+        else:
+            blocks += [heading, body]  # the long body is escaped text only: safe to split
+    return blocks
 
 
-def citizen_view(svc: Services, lang: str, view: CitizenView) -> str:
-    """What `/status` shows."""
+def citizen_view(svc: Services, lang: str, view: CitizenView) -> list[str]:
+    """What `/status` shows, as blocks for `pack`."""
     deadline = fmt_date(view.due_on)
     if view.extended:
         deadline += " " + t(lang, "status.extended_mark")
     text = t(lang, "status.view", number=view.complaint_id, kind=kind_name(lang, view.kind),
              org=esc(org_name(svc, lang, view.org_code)), received=fmt_date(view.received_on),
              deadline=deadline, status=status_name(lang, view.status))
-    thread = thread_text(lang, view.thread, for_staff=False)
-    return f"{text}\n\n{thread}" if thread else f"{text}\n\n{t(lang, 'status.no_replies')}"
+    thread = thread_blocks(lang, view.thread, for_staff=False)
+    return [text, *thread] if thread else [text, t(lang, "status.no_replies")]
 
 
 def case_line(svc: Services, lang: str, case: CaseSummary, today: dt.date) -> str:

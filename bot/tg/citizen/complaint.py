@@ -187,7 +187,7 @@ async def prompt_preview(update: Update, ctx: Ctx, draft: Draft) -> None:
     header = t(lang, "preview.header", kind=kind_name(lang, draft.kind),
                org=esc(org_name(ctx.svc, lang, draft.org_code)), identity=identity,
                files=len(draft.attachments), chars=draft.text_length)
-    await reply_long(update, f"{header}\n\n{esc(draft.text)}", reply_markup=buttons([
+    await reply_long(update, [header, esc(draft.text)], reply_markup=buttons([
         [(t(lang, "button.send"), "c:send")],
         [(t(lang, "button.edit"), "c:edit"), (t(lang, "button.cancel"), "c:cancel")],
     ]))
@@ -302,7 +302,8 @@ async def org_page(update: Update, ctx: Ctx) -> str | int:
     group = ctx.svc.orgs.group(code)
     if group is None:
         await answer_callback(update)
-        await query.edit_message_reply_markup(buttons(_org_groups_markup(ctx, lang)))
+        with contextlib.suppress(TelegramError):  # a double tap: already showing the groups
+            await query.edit_message_reply_markup(buttons(_org_groups_markup(ctx, lang)))
         return ORG
     page = int(page_text)
     items = group.items[page * ORGS_PER_PAGE : (page + 1) * ORGS_PER_PAGE]
@@ -315,7 +316,8 @@ async def org_page(update: Update, ctx: Ctx) -> str | int:
         nav.append(("▶️", f"c:og:{code}:{page + 1}"))
     rows.append(nav)
     await answer_callback(update)
-    await query.edit_message_reply_markup(buttons(rows))
+    with contextlib.suppress(TelegramError):  # a double tap: that page is already shown
+        await query.edit_message_reply_markup(buttons(rows))
     return ORG
 
 

@@ -57,7 +57,7 @@ async def staff_command(update: Update, ctx: Ctx) -> None:
             lines = [t(lang, "staff.list_header")]
             lines += [t(lang, "staff.list_line", id=m.user_id, role=t(lang, f"role.{m.role.value}"),
                         name=esc(m.name or "")) for m in members]
-            await reply_long(update, "\n".join(lines) + "\n\n" + t(lang, "staff.usage"))
+            await reply_long(update, [*lines, "", t(lang, "staff.usage")], sep="\n")
             return
         if args[0] == "add" and len(args) >= 3 and args[1].isdigit() and args[2] in set(Role):
             name = " ".join(args[3:]) or None
@@ -103,7 +103,7 @@ async def audit_command(update: Update, ctx: Ctx) -> None:
           case=f" №{e.complaint_id}" if e.complaint_id else "", detail=esc(e.detail or ""))
         for e in entries
     ]
-    await reply_long(update, "\n".join(lines))
+    await reply_long(update, lines, sep="\n")
 
 
 async def not_staff(update: Update, ctx: Ctx) -> None:

@@ -6,6 +6,7 @@ from the encrypted store: a citizen's message is never forwarded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from telegram import (
     InputMediaVideo,
     Update,
 )
+from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
 from bot.core import cases
@@ -38,7 +40,7 @@ from bot.tg.common import (
     send_notice,
     status_name,
 )
-from bot.tg.render import case_line, thread_text
+from bot.tg.render import case_line, thread_blocks
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ async def inbox(update: Update, ctx: Ctx) -> None:
         lines.append(t(lang, "inbox.more", n=len(open_cases) - INBOX_SHOWN))
     rows = [[(f"№{c.complaint_id}", f"k:open:{c.complaint_id}") for c in shown[i : i + 4]]
             for i in range(0, len(shown), 4)]
-    await reply_long(update, "\n".join(lines), reply_markup=buttons(rows))
+    await reply_long(update, lines, sep="\n", reply_markup=buttons(rows))
 
 
 async def case_command(update: Update, ctx: Ctx) -> None:
@@ -128,14 +130,14 @@ async def show_case(update: Update, ctx: Ctx, complaint_id: int) -> None:
         header += "\n" + t(lang, "case.extended", reason=esc(view.extension_reason))
     if view.status_reason:
         header += "\n" + t(lang, "thread.reason", reason=esc(view.status_reason))
-    await reply_long(update, f"{header}\n\n{esc(view.text)}")
+    await reply_long(update, [header, esc(view.text)])
     await send_files(update, ctx, staff_id, list(view.attachments))
     for entry in view.thread:
         if entry.attachments:
             await send_files(update, ctx, staff_id, list(entry.attachments))
-    thread = thread_text(lang, view.thread, for_staff=True)
+    thread = thread_blocks(lang, view.thread, for_staff=True)
     if thread:
-        await reply_long(update, t(lang, "case.thread") + "\n\n" + thread)
+        await reply_long(update, [t(lang, "case.thread"), *thread])
     await reply(update, t(lang, "case.actions", number=s.complaint_id),
                 reply_markup=actions_markup(lang, s.complaint_id, s.status, view.extended))
 
@@ -252,9 +254,10 @@ async def set_status(update: Update, ctx: Ctx) -> None:
         await refuse(update, ctx, exc)
         return
     await answer_callback(update)
-    await query.edit_message_text(t(lang, "case.status_set", number=cid,
-                                    status=status_name(lang, status)), parse_mode="HTML")
-    await send_notice(ctx, target)
+    await send_notice(ctx, target)  # first: the one-time link is already used up
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_text(t(lang, "case.status_set", number=cid,
+                                        status=status_name(lang, status)), parse_mode="HTML")
 
 
 _STATUS_PATTERN = "|".join(s.value for s in Status)

@@ -30,7 +30,7 @@ async def digest(ctx: Ctx) -> None:
         lines += [case_line(svc, lang, c, result.today) for c in result.due_soon]
     if not result.overdue and not result.due_soon:
         lines.append(t(lang, "digest.all_good"))
-    await tell_staff(ctx, "\n".join(lines))
+    await tell_staff(ctx, lines)  # one line a block: a long digest splits between lines
 
 
 async def cleanup(ctx: Ctx) -> None:
