@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import re
-from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 from bot.config import Secret, Settings
-from bot.fakegram import FakeChat, FakeTelegram, FakeUser
+from bot.fakegram import FakeTelegram
+from bot.sandbox.script import (  # re-exported for the tests
+    case_number,
+    expect,
+    expect_edit,
+    file_complaint,
+    press,
+    text_of,
+)
 from bot.tg.app import build_app, running
 
 ADMIN_ID, OFFICER_ID = 7001, 7002
-JSON = dict[str, Any]
-RECEIPT = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 
 
 class Clock:
@@ -79,93 +82,6 @@ class Harness:
         await job.run(self.app)
 
 
-def text_of(message: JSON) -> str:
-    return str(message.get("text") or message.get("caption") or "")
 
-
-async def expect(chat: FakeUser | FakeChat, needle: str, timeout: float = 10.0) -> JSON:  # noqa: ASYNC109
-    """The bot's next new message in `chat` containing `needle` (earlier ones are skipped).
-
-    Only messages sent after the last one expected count, so a repeated prompt is never
-    mistaken for an old one. For edits of a message already there, use `expect_edit`.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        message = await chat.next_message(timeout=max(0.01, deadline - loop.time()))
-        if needle in text_of(message):
-            return message
-
-
-async def expect_edit(chat: FakeUser | FakeChat, needle: str, timeout: float = 10.0) -> JSON:  # noqa: ASYNC109
-    """A message now showing `needle`, new or edited in place."""
-    return await chat.wait_for(lambda m: needle in text_of(m), timeout=timeout)
-
-
-async def press(user: FakeUser, button: str, timeout: float = 10.0, **kw: Any) -> str:  # noqa: ASYNC109
-    """Press a button as soon as the bot has shown it (edits arrive asynchronously)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            return await user.press(button, **kw)
-        except LookupError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.02)
-
-
-async def file_complaint(
-    user: FakeUser,
-    *,
-    kind: str = "😠 Гомдол",
-    group: str | None = "Сум",
-    org: str | None = "Богд сум",
-    texts: tuple[str, ...] = ("Сумын газрын даамал газар олгохдоо 500 000 ₮ авсан. Өнөөдөр.",),
-    files: tuple[Callable[[FakeUser], Any], ...] = (),
-    named: tuple[str, str] | None = None,
-    notify: bool = False,
-) -> str:
-    """Drive the whole complaint conversation in Mongolian; returns the receipt digits."""
-    await user.send("/complain")
-    await expect(user, "Юу илгээх вэ")
-    await press(user, kind)
-    await expect(user, "Хэнд хамаарах вэ")
-    if group is None:
-        await press(user, "🤷 Мэдэхгүй байна")
-    else:
-        await press(user, group)
-        assert org is not None
-        await press(user, org)
-    await expect(user, "Юу болсныг бичнэ үү")
-    for text in texts:
-        await user.send(text)
-        await expect(user, "Хүлээн авлаа")
-    for send_file in files:
-        await send_file(user)
-        await expect(user, "Хүлээн авлаа")
-    await press(user, "✅ Дууслаа")
-    await expect(user, "Нэрээ нууцлах уу")
-    if named is None:
-        await press(user, "🕶 Нэрээ нууцлах (зөвлөмж)")
-    else:
-        await press(user, "🪪 Нэр, утсаа өгөх")
-        await expect(user, "Овог, нэрээ")
-        await user.send(named[0])
-        await expect(user, "утасны дугаараа")
-        await user.send_contact(named[1], first_name=user.first_name)
-    await expect(user, "Илгээхээс өмнө шалгана уу")
-    await press(user, "✅ Илгээх")
-    receipt_message = await expect(user, "Баримтын дугаар")
-    match = RECEIPT.search(text_of(receipt_message))
-    assert match, text_of(receipt_message)
-    await press(user, "🔔 Хариу ирэхэд надад мэдэгдэх" if notify else "Үгүй, баярлалаа")
-    await expect(user, "мэдэгдье" if notify else "холбоосыг хадгалахгүй")
-    return match.group(1)
-
-
-def case_number(message: JSON) -> int:
-    found = re.search(r"№(\d+)", text_of(message))
-    assert found, text_of(message)
-    return int(found.group(1))
-
-
+__all__ = ["Clock", "Harness", "case_number", "expect", "expect_edit", "file_complaint",
+           "press", "text_of"]
