@@ -10,6 +10,7 @@ from typing import Any
 from bot.config import Secret, Settings
 from bot.fakegram import FakeTelegram
 from bot.sandbox.script import (  # re-exported for the tests
+    begin_draft,
     case_number,
     expect,
     expect_edit,
@@ -83,5 +84,5 @@ class Harness:
 
 
 
-__all__ = ["Clock", "Harness", "case_number", "expect", "expect_edit", "file_complaint",
-           "press", "text_of"]
+__all__ = ["Clock", "Harness", "begin_draft", "case_number", "expect", "expect_edit",
+           "file_complaint", "press", "text_of"]

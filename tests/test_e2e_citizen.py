@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.fakegram import FakeTelegram
-from tests.harness import Harness, case_number, expect, file_complaint, press, text_of
+from tests.harness import (
+    Harness,
+    begin_draft,
+    case_number,
+    expect,
+    file_complaint,
+    press,
+    text_of,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"poster-bytes" * 50
 PDF = b"%PDF-1.4\n" + b"evidence " * 100
@@ -123,9 +131,7 @@ async def test_named_petition_shows_name_and_phone_to_officers_only(h: Harness) 
 
 async def test_someone_elses_contact_is_refused(h: Harness) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "💡 Санал")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice, "💡 Санал")
     await alice.send("Үйлчилгээний танхимд дугаарын машин тавьж өгөөч.")
     await press(alice, "✅ Дууслаа")
     await press(alice, "🪪 Нэр, утсаа өгөх")
@@ -175,9 +181,7 @@ async def test_wrong_input_at_each_step_gets_a_clear_answer_and_loses_nothing(
 
 async def test_ten_files_at_most(h: Harness) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "😠 Гомдол")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice)
     for i in range(10):
         await alice.send_photo(PNG + bytes([i]))
         await expect(alice, f"{i + 1}/10 файл")
@@ -187,9 +191,7 @@ async def test_ten_files_at_most(h: Harness) -> None:
 
 async def test_cancel_at_any_step_deletes_the_draft_and_its_files(h: Harness) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "😠 Гомдол")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice)
     await alice.send_photo(PNG)
     await expect(alice, "1/10 файл")
     files = list((h.data_dir / "files").iterdir())
@@ -203,9 +205,7 @@ async def test_cancel_at_any_step_deletes_the_draft_and_its_files(h: Harness) ->
 
 async def test_edit_from_the_preview(h: Harness) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "😠 Гомдол")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice)
     await alice.send("Анхны тайлбар энд байна.")
     await press(alice, "✅ Дууслаа")
     await press(alice, "🕶 Нэрээ нууцлах (зөвлөмж)")
@@ -228,9 +228,7 @@ async def test_a_long_description_is_previewed_in_parts_within_telegrams_limit(
     h: Harness,
 ) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "😠 Гомдол")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice)
     long_text = " ".join(["Өөрчлөлт үүсгэсэн үйл явдал & <тэмдэг>"] * 100)[:3990] + " ТӨГСГӨЛ"
     await alice.send(long_text)
     await expect(alice, "Хүлээн авлаа")
@@ -306,9 +304,7 @@ async def test_daily_limit_keeps_the_draft(h: Harness) -> None:
     await h.start(max_complaints_per_day=1)
     alice = h.fake.user()
     await file_complaint(alice)
-    await alice.send("/complain")
-    await press(alice, "😠 Гомдол")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice)
     await alice.send("Хоёр дахь гомдол энд байна.")
     await press(alice, "✅ Дууслаа")
     await press(alice, "🕶 Нэрээ нууцлах (зөвлөмж)")
@@ -321,9 +317,7 @@ async def test_daily_limit_keeps_the_draft(h: Harness) -> None:
 
 async def test_restart_mid_flow_loses_nothing(h: Harness) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "🚨 Авлигын хэргийн мэдээлэл")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice, "🚨 Авлигын хэргийн мэдээлэл")
     await alice.send("Татварын байцаагч бэлэг авсан тухай мэдээлэл.")
     await alice.send_photo(PNG)
     await expect(alice, "1/10 файл")
@@ -344,9 +338,7 @@ async def test_restart_mid_flow_loses_nothing(h: Harness) -> None:
 
 async def test_an_unfinished_draft_is_offered_back_when_a_flow_starts_again(h: Harness) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "😠 Гомдол")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice)
     await alice.send("Эхлүүлсэн боловч дуусгаагүй гомдол.")
     await expect(alice, "Хүлээн авлаа")
     await alice.send("/complain")
@@ -378,9 +370,7 @@ async def test_a_follow_up_survives_a_restart(h: Harness) -> None:
 
 async def test_a_receipt_lost_in_transit_is_shown_on_the_next_message(h: Harness) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "😠 Гомдол")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice)
     await alice.send("Сургуулийн элсэлтэд мөнгө шаардсан.")
     await press(alice, "✅ Дууслаа")
     await press(alice, "🕶 Нэрээ нууцлах (зөвлөмж)")
@@ -401,9 +391,7 @@ async def test_a_receipt_lost_in_transit_is_shown_on_the_next_message(h: Harness
 
 async def test_idle_draft_expires_after_thirty_minutes(h: Harness) -> None:
     alice = h.fake.user()
-    await alice.send("/complain")
-    await press(alice, "😠 Гомдол")
-    await press(alice, "🤷 Мэдэхгүй байна")
+    await begin_draft(alice)
     await alice.send_photo(PNG)
     await expect(alice, "1/10 файл")
     h.clock.advance(minutes=31)

@@ -66,6 +66,14 @@ def case_number(message: JSON) -> int:
     return int(found.group(1))
 
 
+async def begin_draft(user: FakeUser, kind: str = "😠 Гомдол") -> None:
+    """Start a submission of `kind`, "not sure" whom, up to the description prompt."""
+    await user.send("/complain")
+    await press(user, kind)
+    await press(user, "🤷 Мэдэхгүй байна")
+    await expect(user, "Юу болсныг бичнэ үү")
+
+
 async def file_complaint(
     user: FakeUser,
     *,
