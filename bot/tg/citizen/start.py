@@ -94,6 +94,12 @@ async def cancel_outside(update: Update, ctx: Ctx) -> None:
     await reply(update, t(lang, key), reply_markup=main_menu(lang))
 
 
+async def unknown_command(update: Update, ctx: Ctx) -> None:
+    """A command the bot does not know."""
+    lang = await lang_of(update, ctx)
+    await reply(update, t(lang, "fallback.unknown_command"), reply_markup=main_menu(lang))
+
+
 async def stale_button(update: Update, ctx: Ctx) -> None:
     """Any button we no longer know (old, forged, from before a restart)."""
     lang = await lang_of(update, ctx)
@@ -119,3 +125,4 @@ def register_catch_alls(app: App) -> None:
     (Messages nothing else took are picked up by the conversation in `flow`.)
     """
     app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
