@@ -264,8 +264,6 @@ async def resume(update: Update, ctx: Ctx) -> str | int:
     await drop_keyboard(update)
     if (draft := await _live_draft(update, ctx)) is None:
         return END
-    if draft.receipt is not None:
-        return await offer_resume(update, ctx, draft)
     step = draft.step if draft.step in PROMPTS else KIND
     await PROMPTS[step](update, ctx, draft)
     return step

@@ -105,9 +105,13 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
             check = handler.check_update(update)
             if check is not None and check is not False:
                 return await handler.callback(update, ctx)
+        if update.callback_query is not None:  # a button of another step
+            await answer_callback(update, t(await lang_of(update, ctx), "error.stale_button"),
+                                  alert=True)
+            return step
         if draft is not None and flow == "complaint":
             return await complaint.offer_resume(update, ctx, draft)
-        return await status.followup_text(update, ctx)
+        return await status.remind(update, ctx)
 
     entries: Handlers = [
         *complaint.entry_points(), *status.entry_points(), *actions.entry_points(access),

@@ -113,6 +113,17 @@ async def start_followup(update: Update, ctx: Ctx) -> str | int:
     return WRITING
 
 
+async def remind(update: Update, ctx: Ctx) -> str:
+    """Says a follow-up is being written, with its Send and Cancel buttons."""
+    lang = await lang_of(update, ctx)
+    draft = await _followup_draft(update, ctx)
+    number = draft.complaint_id if draft is not None else "?"
+    await reply(update, t(lang, "followup.ask", number=number),
+                reply_markup=buttons([[(t(lang, "button.send"), "st:send")],
+                                      [(t(lang, "button.cancel"), "st:cancel")]]))
+    return WRITING
+
+
 async def _followup_draft(update: Update, ctx: Ctx) -> Draft | None:
     return await complaints.load_draft(ctx.svc.backend, citizen(update), FOLLOWUP)
 
