@@ -100,6 +100,7 @@ async def test_a_flood_from_one_user_does_not_slow_the_others(h: Harness) -> Non
     await calm.send("/help")
     await expect(calm, "Би юу хийж чадах вэ")
     assert time.monotonic() - started < 3.0
+    await flooder.wait_for(lambda m: "хэт хурдан" in text_of(m), timeout=30)
     await h.fake.wait_idle(timeout=30)
     warnings = [t for t in flooder.texts() if "хэт хурдан" in t]
     assert len(warnings) == 1  # told once, not flooded back

@@ -20,6 +20,7 @@ from bot.tg import flood
 from bot.tg.access import Access
 from bot.tg.citizen import flow, start
 from bot.tg.common import App, Ctx, Services, answer_callback, reply
+from bot.tg.ordering import PerPersonOrder
 from bot.tg.staff import admin, cases, jobs
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ def build_app(settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow)
         .context_types(ContextTypes(context=Ctx))
         # Retries on 429 honour retry_after; per-chat pacing is Telegram's to enforce.
         .rate_limiter(AIORateLimiter(max_retries=3))
+        # Different people at once, each person's updates in order (see ordering.py).
+        .concurrent_updates(PerPersonOrder())
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )
