@@ -34,8 +34,14 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def build_app(settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow) -> App:
-    """The application with every handler registered; services open at start-up."""
+def build_app(
+    settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow, concurrent: bool = True
+) -> App:
+    """The application with every handler registered; services open at start-up.
+
+    `concurrent=False` is PTB's default one-update-at-a-time processing, kept as the
+    benchmarks' baseline.
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.token.get())
@@ -45,7 +51,7 @@ def build_app(settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow)
         # Retries on 429 honour retry_after; per-chat pacing is Telegram's to enforce.
         .rate_limiter(AIORateLimiter(max_retries=3))
         # Different people at once, each person's updates in order (see ordering.py).
-        .concurrent_updates(PerPersonOrder())
+        .concurrent_updates(PerPersonOrder() if concurrent else False)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )

@@ -1,0 +1,114 @@
+"""Intake under load: N citizens complete the whole complaint flow at the same time.
+
+Measures, for every step of every citizen, the time from the citizen's action (a message
+or a button press reaching the fake Bot API) to the bot's answer arriving there, and the
+wall time for all N receipts. Runs the same load twice in one process: PTB's default
+one-update-at-a-time processing (the baseline) and the bot's per-person ordered concurrency.
+
+    .venv/bin/python bench/intake.py [--citizens 200]
+
+The fake runs without rate limits, but the bot keeps its own (PTB's AIORateLimiter: 30
+messages a second overall, Telegram's rule), so an all-at-once burst (`--think 0`) measures
+that cap more than the bot. The default paces each citizen like a person reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import platform
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.config import Secret, Settings
+from bot.fakegram import FakeTelegram, FakeUser
+from bot.sandbox.script import RECEIPT, expect, press, text_of
+from bot.tg.app import build_app, quiet_libraries, running
+
+
+async def _timed(latencies: list[float], action: object, wait: object) -> None:
+    await asyncio.sleep(THINK * random.uniform(0.5, 1.5))  # noqa: S311 (pacing, not secrets)
+    started = time.perf_counter()
+    await action  # type: ignore[misc]
+    await wait  # type: ignore[misc]
+    latencies.append(time.perf_counter() - started)
+
+
+THINK = 0.0
+
+
+async def citizen_flow(user: FakeUser, n: int, latencies: list[float]) -> str:
+    """One citizen, step by step, timing each answer (after THINK seconds of reading)."""
+    await _timed(latencies, user.send("/complain"), expect(user, "Юу илгээх вэ", 120))
+    await _timed(latencies, press(user, "😠 Гомдол", 120), expect(user, "Хэнд хамаарах", 120))
+    await _timed(latencies, press(user, "🤷 Мэдэхгүй байна", 120),
+                 expect(user, "Юу болсныг", 120))
+    await _timed(latencies, user.send(f"Иргэн {n}: эмнэлэгт үзлэгийн өмнө мөнгө нэхсэн."),
+                 expect(user, "Хүлээн авлаа", 120))
+    await _timed(latencies, press(user, "✅ Дууслаа", 120), expect(user, "Нэрээ нууцлах", 120))
+    await _timed(latencies, press(user, "🕶 Нэрээ нууцлах (зөвлөмж)", 120),
+                 expect(user, "Илгээхээс өмнө", 120))
+    started = time.perf_counter()
+    await press(user, "✅ Илгээх", 120)
+    receipt = await expect(user, "Баримтын дугаар", 120)
+    latencies.append(time.perf_counter() - started)
+    match = RECEIPT.search(text_of(receipt))
+    assert match, text_of(receipt)
+    return match.group(1)
+
+
+async def run(citizens: int, concurrent: bool) -> dict[str, float]:
+    """One load run on a fresh data folder; returns its figures."""
+    quiet_libraries()
+    fake = FakeTelegram(token="1:BENCH", bot_username="bench_bot", limits=None)
+    await fake.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(token=Secret(fake.token), api_url=fake.url, data_dir=Path(tmp),
+                            max_complaints_per_day=10)
+        app = build_app(settings, concurrent=concurrent)
+        latencies: list[float] = []
+        async with running(app, poll_timeout=10):
+            users = [fake.user(first_name=f"Иргэн{n}") for n in range(citizens)]
+            started = time.perf_counter()
+            receipts = await asyncio.gather(*(citizen_flow(u, n, latencies)
+                                              for n, u in enumerate(users)))
+            wall = time.perf_counter() - started
+        assert len(set(receipts)) == citizens, "a receipt was lost or repeated"
+    await fake.stop()
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"wall_s": wall, "p50_ms": cuts[49] * 1000, "p95_ms": cuts[94] * 1000,
+            "p99_ms": cuts[98] * 1000, "steps": len(latencies)}
+
+
+def main() -> None:
+    """Run both modes and print the figures and their ratios."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--citizens", type=int, default=200)
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean seconds a citizen reads before each step (0: all at once)")
+    args = parser.parse_args()
+    global THINK  # noqa: PLW0603
+    THINK = args.think
+    random.seed(110)
+    logging.basicConfig(level=logging.WARNING)
+    print(f"intake: {args.citizens} citizens at once, {args.think:.1f} s reading per step, "
+          "full complaint flow, "
+          f"fake Bot API without limits; {platform.python_version()}, "
+          f"{platform.machine()}, {__import__('os').cpu_count()} cores")
+    baseline = asyncio.run(run(args.citizens, concurrent=False))
+    ours = asyncio.run(run(args.citizens, concurrent=True))
+    for name, figures in (("PTB default (sequential)", baseline),
+                          ("per-person concurrent", ours)):
+        print(f"  {name:26} wall {figures['wall_s']:6.2f} s   p50 {figures['p50_ms']:7.1f} ms"
+              f"   p95 {figures['p95_ms']:7.1f} ms   p99 {figures['p99_ms']:7.1f} ms"
+              f"   ({int(figures['steps'])} answers, all {args.citizens} receipts issued)")
+    print(f"  ratio sequential/concurrent: wall {baseline['wall_s'] / ours['wall_s']:.2f}x, "
+          f"p95 {baseline['p95_ms'] / ours['p95_ms']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
