@@ -1,9 +1,17 @@
-"""`python -m bot run`: the bot, with long polling (or a webhook if BOT_WEBHOOK_URL is set)."""
+"""`python -m bot`: run the bot, or the sandbox when no token is configured.
+
+- `python -m bot run`: the bot on Telegram (needs BOT_TOKEN; long polling, or a webhook if
+  BOT_WEBHOOK_URL is set)
+- `python -m bot demo`: the sandbox, the bot with a fake Telegram and a web chat on 127.0.0.1
+- `python -m bot`: `run` if BOT_TOKEN is set (environment or .env), else `demo`
+- `python -m bot keygen`: a new value for BOT_SECRET_KEY
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.core.crypto import generate_key
@@ -11,23 +19,44 @@ from bot.core.crypto import generate_key
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (needs BOT_TOKEN)")
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot on Telegram (needs BOT_TOKEN)")
+    demo = commands.add_parser("demo", help="run the sandbox in a browser, no token needed")
+    demo.add_argument("--port", type=int, default=8110, help="web page port (default 8110)")
+    demo.add_argument("--data", type=Path, default=None,
+                      help="data folder (default: a fresh temporary folder)")
+    demo.add_argument("--empty", action="store_true", help="start without demo data")
     commands.add_parser("keygen", help="print a new value for BOT_SECRET_KEY")
     args = parser.parse_args(argv)
 
     if args.command == "keygen":
         print(generate_key())
         return 0
+    if args.command == "demo":
+        return _demo(args.port, args.data, not args.empty)
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     if not settings.token:
+        if args.command is None:
+            print("No BOT_TOKEN configured: starting the sandbox instead.", file=sys.stderr)
+            return _demo(8110, None, True)
         print("BOT_TOKEN is not set: get one from @BotFather (see README.md).", file=sys.stderr)
         return 2
+    return _run(settings)
+
+
+def _demo(port: int, data: Path | None, seed: bool) -> int:
+    from bot.sandbox.demo import main as demo_main
+
+    return demo_main(port, data, seed)
+
+
+def _run(settings: Settings) -> int:
     from bot.tg.app import ALLOWED_UPDATES, build_app, configure_logging, webhook_options
 
     configure_logging(settings.log_level)

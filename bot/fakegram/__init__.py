@@ -18,8 +18,21 @@ Usage::
 
 from .actors import FakeChat, FakeUser
 from .errors import BotApiError
+from .events import CallbackAnswerEvent, CallEvent, Event, EventQueue, MessageEvent
 from .limits import Limits
 from .server import FakeTelegram
 from .state import Call
 
-__all__ = ["BotApiError", "Call", "FakeChat", "FakeTelegram", "FakeUser", "Limits"]
+__all__ = [
+    "BotApiError",
+    "Call",
+    "CallEvent",
+    "CallbackAnswerEvent",
+    "Event",
+    "EventQueue",
+    "FakeChat",
+    "FakeTelegram",
+    "FakeUser",
+    "Limits",
+    "MessageEvent",
+]

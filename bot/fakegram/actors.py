@@ -76,7 +76,7 @@ class FakeChat:
         self.user = user  # the other party of a private chat
         self.bot_status: MemberStatus = bot_status
         self.members: dict[int, MemberStatus] = {}
-        self.history = ChatHistory()
+        self.history = ChatHistory(world.events)
         self.menu_button: JSON | None = None  # None: the bot's default button
         self.pinned: list[int] = []
         self.chat_instance = str(7_000_000_000_000_000_000 + chat_id)  # stable per chat
@@ -556,7 +556,9 @@ class FakeUser:
 
     def _callback_query(self, chat: FakeChat, message: JSON, data: str) -> str:
         query_id = self._world.query_id()
-        self._world.callback_queries[query_id] = PendingQuery(self, self._world.now())
+        self._world.callback_queries[query_id] = PendingQuery(
+            self, self._world.now(), chat_id=chat.id, message_id=int(message["message_id"])
+        )
         update = {
             "id": query_id,
             "from": self.to_json(),

@@ -21,6 +21,7 @@ from aiohttp import web
 from .actors import FakeChat, FakeUser, MemberStatus
 from .api import BotApi
 from .errors import BotApiError, not_found, unauthorized
+from .events import DEFAULT_QUEUE_SIZE, CallEvent, Event, EventQueue
 from .files import FileStore
 from .limits import DEFAULT_LIMITS, Limits, RateLimiter
 from .methods.bot import scope_key
@@ -188,6 +189,20 @@ class FakeTelegram:
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         """The commands set for a scope (default scope when ``None``) and language."""
         return self._api.bot.commands.get(scope_key(scope, language_code), [])
+
+    def subscribe(self, maxsize: int = DEFAULT_QUEUE_SIZE) -> EventQueue:
+        """A bounded queue of every later event (see ``bot.fakegram.events``).
+
+        Events: messages stored, edited or deleted in any chat (the users' too), callback
+        answers, and each API call as answered. A full queue drops its oldest event
+        (``queue.dropped`` counts them): a slow reader never blocks the server. Call
+        ``unsubscribe`` when done.
+        """
+        return self._world.events.subscribe(maxsize)
+
+    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
+        """Stop delivering events to ``queue``."""
+        self._world.events.unsubscribe(queue)
 
     def fail_next(
         self,
@@ -367,9 +382,10 @@ class FakeTelegram:
         now = time.monotonic()
         if error is not None or result != []:  # an empty poll result is not activity
             self._last_activity = now
-        self._world.calls.append(
-            Call(method, params.decoded(), error is None, result, error, at=now)
-        )
+        call = Call(method, params.decoded(), error is None, result, error, at=now)
+        self._world.calls.append(call)
+        if self._world.events:
+            self._world.events.publish(CallEvent(call))
         if error is not None:
             body, status = error.to_json(), error.error_code
         else:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import BotApiError, conflict
+from .events import EventHub
 from .files import FileStore
 from .wire import JSON
 
@@ -113,14 +114,25 @@ class StoredMessage:
 
     data: JSON
     by_bot: bool
+    # Whether an edit changed what the message shows; a bot's edit of only the inline
+    # keyboard leaves it False (Telegram's edit_hide: clients show no "edited" mark).
+    content_edited: bool = False
+
+
+_NOT_CONTENT = frozenset({"reply_markup", "edit_date"})
+
+
+def _content(message: JSON) -> JSON:
+    return {k: v for k, v in message.items() if k not in _NOT_CONTENT}
 
 
 class ChatHistory:
     """The messages of one chat, and what the bot sent to it in order."""
 
-    __slots__ = ("_last_id", "_messages", "changed", "reply_keyboard", "sent")
+    __slots__ = ("_events", "_last_id", "_messages", "changed", "reply_keyboard", "sent")
 
-    def __init__(self) -> None:
+    def __init__(self, events: EventHub | None = None) -> None:
+        self._events = events if events is not None else EventHub()
         self._messages: dict[int, StoredMessage] = {}
         self._last_id = 0
         self.sent: list[JSON] = []  # snapshots of the bot's messages, in sending order
@@ -138,6 +150,8 @@ class ChatHistory:
         if by_bot:
             self.sent.append(message)
         self.changed.fire()
+        if self._events:
+            self._events.message("new", message, by_bot=by_bot)
 
     def get(self, message_id: int) -> StoredMessage | None:
         """The live message, or ``None`` if unknown or deleted."""
@@ -145,17 +159,28 @@ class ChatHistory:
 
     def replace(self, message: JSON) -> None:
         """Store an edited version of a message."""
-        self._messages[message["message_id"]].data = message
+        stored = self._messages[message["message_id"]]
+        if not stored.content_edited and _content(stored.data) != _content(message):
+            stored.content_edited = True
+        stored.data = message
         self.changed.fire()
+        if self._events:
+            self._events.message("edited", message, by_bot=stored.by_bot)
 
     def remove(self, message_id: int) -> None:
         """Delete a message."""
-        del self._messages[message_id]
+        stored = self._messages.pop(message_id)
         self.changed.fire()
+        if self._events:
+            self._events.message("deleted", stored.data, by_bot=stored.by_bot)
 
     def bot_messages(self) -> list[JSON]:
         """The bot's current messages, oldest first."""
         return [m.data for m in self._messages.values() if m.by_bot]
+
+    def all_messages(self) -> list[StoredMessage]:
+        """Every current message, the users' too, oldest first (edits applied)."""
+        return list(self._messages.values())
 
 
 @dataclass(eq=False, slots=True)
@@ -165,6 +190,8 @@ class PendingQuery:
     user: FakeUser
     created: int
     answered: bool = False
+    chat_id: int | None = None  # where the pressed message is (callback queries)
+    message_id: int | None = None
 
 
 class UpdateQueue:
@@ -275,6 +302,7 @@ class World:
     files: FileStore = field(default_factory=FileStore)
     updates: UpdateQueue = field(default_factory=UpdateQueue)
     calls: list[Call] = field(default_factory=list)
+    events: EventHub = field(default_factory=EventHub)
     callback_queries: dict[str, PendingQuery] = field(default_factory=dict)
     inline_queries: dict[str, PendingQuery] = field(default_factory=dict)
     _query_ids: itertools.count[int] = field(

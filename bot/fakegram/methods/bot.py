@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..errors import bad_request, conflict
+from ..events import CallbackAnswerEvent
 from ..files import MAX_DOWNLOAD_BYTES
 from ..state import LONG_POLL_MAX_TIMEOUT, PendingQuery, World
 from ..wire import JSON, Params
@@ -164,15 +165,26 @@ class BotMethods:
             raise bad_request("MESSAGE_TOO_LONG")
         query_id = p.text("callback_query_id")
         pending = self._pending(self.world.callback_queries.get(query_id))
-        pending.user.callback_answers.append(
-            {
-                "callback_query_id": query_id,
-                "text": text or None,
-                "show_alert": p.flag("show_alert"),
-                "url": p.text("url") or None,
-                "cache_time": p.integer("cache_time"),
-            }
-        )
+        answer: JSON = {
+            "callback_query_id": query_id,
+            "text": text or None,
+            "show_alert": p.flag("show_alert"),
+            "url": p.text("url") or None,
+            "cache_time": p.integer("cache_time"),
+        }
+        pending.user.callback_answers.append(answer)
+        if self.world.events:
+            self.world.events.publish(
+                CallbackAnswerEvent(
+                    query_id=query_id,
+                    user_id=pending.user.id,
+                    chat_id=pending.chat_id,
+                    message_id=pending.message_id,
+                    text=answer["text"],
+                    show_alert=answer["show_alert"],
+                    url=answer["url"],
+                )
+            )
         return True
 
     async def answer_inline_query(self, p: Params) -> bool:
