@@ -9,6 +9,7 @@ switching loses nothing.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from telegram import Update
@@ -21,6 +22,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.core import complaints
 from bot.i18n import t
@@ -123,15 +125,20 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
         CommandHandler("cancel", cancel, filters=PRIVATE),
         *complaint.cancel_handlers(), *status.cancel_handlers(), *actions.cancel_handlers(access),
     ]
-    return ConversationHandler(
-        name="steps",
-        entry_points=entries,
-        states={**steps, ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
-        # No allow_reentry: that would check entry points before a step's own handlers.
-        # As fallbacks they are checked after, so typed text stays with the step.
-        fallbacks=[*cancels, *entries],
-        conversation_timeout=idle_minutes * 60,
-    )
+    with warnings.catch_warnings():
+        # PTB warns that per_message=False does not track buttons per message; one state
+        # per person is the point here (drafts are per person, buttons carry no state).
+        warnings.filterwarnings("ignore", message="If 'per_message=False'",
+                                category=PTBUserWarning)
+        return ConversationHandler(
+            name="steps",
+            entry_points=entries,
+            states={**steps, ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
+            # No allow_reentry: that would check entry points before a step's own handlers.
+            # As fallbacks they are checked after, so typed text stays with the step.
+            fallbacks=[*cancels, *entries],
+            conversation_timeout=idle_minutes * 60,
+        )
 
 
 def register(app: App, idle_minutes: int, access: Access) -> None:
