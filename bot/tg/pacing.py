@@ -1,0 +1,81 @@
+"""PTB's rate-limiter hook, backed by the project's `Pacer`.
+
+Only message sends are paced (see `bot.core.pacing`); every request is retried on 429
+after Telegram's `retry_after`, with only the chat concerned held back meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.core.pacing import Pacer, Priority
+
+log = logging.getLogger(__name__)
+
+_SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendvideo", "sendvoice",
+                    "sendaudio", "sendanimation", "sendmediagroup", "sendsticker",
+                    "sendlocation", "sendcontact", "sendpoll", "copymessage",
+                    "forwardmessage", "copymessages", "forwardmessages", "sendvideonote"})
+
+
+class PacedRateLimiter(BaseRateLimiter[int]):
+    """Sends at Telegram's pace, replies first; 429s waited out and retried."""
+
+    def __init__(self, pacer: Pacer | None = None, max_retries: int = 3) -> None:
+        self.pacer = pacer or Pacer()
+        self._max_retries = max_retries
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Pace a send, run the request, and retry it after a 429."""
+        chat_id = _chat(data.get("chat_id"))
+        paced = chat_id is not None and endpoint.lower() in _SENDS
+        retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        for attempt in range(retries + 1):
+            if paced and chat_id is not None:
+                await self.pacer.acquire(chat_id, Priority.REPLY)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == retries:
+                    raise
+                wait = _seconds(exc.retry_after) + 0.1
+                log.info("429 from Telegram on %s: waiting %.1f s", endpoint, wait)
+                if chat_id is not None:
+                    self.pacer.block(chat_id, wait)
+                if not paced:
+                    await asyncio.sleep(wait)
+        raise RuntimeError("unreachable")  # the loop returns or raises
+
+
+def _chat(value: object) -> int | str | None:
+    # PTB passes ids as given: ints, or strings ("-100…" or "@channel").
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return int(value) if value.lstrip("-").isdigit() else value
+    return None
+
+
+def _seconds(value: float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -1,0 +1,70 @@
+"""The pacer, on a fake clock: Telegram's rates, groups per minute, replies first, 429 holds."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.pacing import Pacer, PaceRules, Priority
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def pacer(time: FakeTime, **rules: float) -> Pacer:
+    return Pacer(PaceRules(**rules), clock=time.clock, sleep=time.sleep)  # type: ignore[arg-type]
+
+
+async def test_overall_rate_after_the_burst() -> None:
+    time = FakeTime()
+    p = pacer(time, per_second=30, burst=30)
+    for n in range(90):
+        await p.acquire(1000 + n)
+    assert 1.9 <= time.now <= 2.1  # 30 at once, then 30 a second
+
+
+async def test_a_group_gets_twenty_a_minute() -> None:
+    time = FakeTime()
+    p = pacer(time)
+    for _ in range(25):
+        await p.acquire(-100123)
+    assert 14.9 <= time.now <= 15.1  # 20 at once, then one every 3 s
+    await p.acquire(555)  # a person is not held back by the group
+    assert time.now <= 15.1
+
+
+async def test_replies_go_before_waiting_broadcast_sends() -> None:
+    # Real time (a few hundredths of a second): the order among concurrent waiters is the point.
+    p = Pacer(PaceRules(per_second=50, burst=1))
+    order: list[str] = []
+
+    async def send(name: str, chat: int, priority: Priority) -> None:
+        await p.acquire(chat, priority)
+        order.append(name)
+
+    broadcast = [asyncio.create_task(send(f"b{i}", 100 + i, Priority.BROADCAST))
+                 for i in range(5)]
+    await asyncio.sleep(0.001)  # the broadcast is queued first, and took the one free token
+    replies = [asyncio.create_task(send(f"r{i}", 200 + i, Priority.REPLY)) for i in range(3)]
+    await asyncio.gather(*broadcast, *replies)
+    assert order[0] == "b0"
+    assert sorted(order[1:4]) == ["r0", "r1", "r2"]  # every reply before the rest of it
+    assert sorted(order[4:]) == ["b1", "b2", "b3", "b4"]
+
+
+async def test_a_429_holds_only_that_chat() -> None:
+    time = FakeTime()
+    p = pacer(time)
+    p.block(42, 5.0)
+    await p.acquire(43)
+    assert time.now == 0.0
+    await p.acquire(42)
+    assert time.now >= 5.0
