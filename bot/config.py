@@ -75,6 +75,9 @@ class Settings:
     digest_hour: int = 9
     # scrypt cost for receipt hashes: 2**14 takes ~50 ms here; tests lower it.
     receipt_scrypt_n: int = 2**14
+    # Telegram's limits for sends: overall per second, and per group or channel per minute.
+    send_per_second: float = 30.0
+    group_per_minute: float = 20.0
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
@@ -130,6 +133,10 @@ class Settings:
         for name, attr in _INT_SETTINGS.items():
             if (raw := get(name)) is not None:
                 kwargs[attr] = _int(name, raw, minimum=1)
+        for name, attr in (("BOT_SEND_PER_SECOND", "send_per_second"),
+                           ("BOT_GROUP_PER_MINUTE", "group_per_minute")):
+            if (raw := get(name)) is not None:
+                kwargs[attr] = float(_int(name, raw, minimum=1))
         if (level := get("BOT_LOG_LEVEL")) is not None:
             kwargs["log_level"] = level.upper()
         if (hook := get("BOT_WEBHOOK_URL")) is not None:

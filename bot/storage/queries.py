@@ -401,3 +401,140 @@ async def count_events(
         (name, first_day, last_day),
     )
     return 0 if row is None else int(row["n"])
+
+
+# -- outreach: subscribers, posts, broadcasts, outbox ----------------------------------
+async def get_subscriber(conn: aiosqlite.Connection, key: bytes) -> Row | None:
+    return await _one(conn, "SELECT * FROM subscribers WHERE key = ?", (key,))
+
+
+async def upsert_subscriber(
+    conn: aiosqlite.Connection, *, channel: str, key: bytes, chat: bytes, lang: str, day: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO subscribers (channel, key, chat, lang, status, joined_on)"
+        " VALUES (?, ?, ?, ?, 'active', ?)"
+        " ON CONFLICT (key) DO UPDATE SET status = 'active', lang = excluded.lang,"
+        " chat = excluded.chat, joined_on = excluded.joined_on, left_on = NULL",
+        (channel, key, chat, lang, day),
+    )
+
+
+async def set_subscriber_status(
+    conn: aiosqlite.Connection, subscriber_id: int, status: str, day: str
+) -> None:
+    await conn.execute(
+        "UPDATE subscribers SET status = ?, left_on = ? WHERE id = ?",
+        (status, day, subscriber_id),
+    )
+
+
+async def count_subscribers(conn: aiosqlite.Connection, status: str = "active") -> int:
+    row = await _one(conn, "SELECT COUNT(*) AS n FROM subscribers WHERE status = ?", (status,))
+    return 0 if row is None else int(row["n"])
+
+
+async def insert_post(
+    conn: aiosqlite.Connection, *, content_id: str | None, payload: str,
+    created_by: int | None, created_at: str,
+) -> int:
+    return await _insert(
+        conn,
+        "INSERT INTO posts (content_id, payload, created_by, created_at) VALUES (?, ?, ?, ?)",
+        (content_id, payload, created_by, created_at),
+    )
+
+
+async def get_post(conn: aiosqlite.Connection, post_id: int) -> Row | None:
+    return await _one(conn, "SELECT * FROM posts WHERE id = ?", (post_id,))
+
+
+async def insert_broadcast(conn: aiosqlite.Connection, post_id: int, created_at: str) -> int:
+    """A broadcast and its outbox, one row per active subscriber, in one statement."""
+    broadcast_id = await _insert(
+        conn, "INSERT INTO broadcasts (post_id, created_at) VALUES (?, ?)", (post_id, created_at)
+    )
+    async with conn.execute(
+        "INSERT INTO outbox (broadcast_id, subscriber_id)"
+        " SELECT ?, id FROM subscribers WHERE status = 'active'",
+        (broadcast_id,),
+    ) as cur:
+        total = cur.rowcount
+    await conn.execute("UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id))
+    return broadcast_id
+
+
+async def get_broadcast(conn: aiosqlite.Connection, broadcast_id: int) -> Row | None:
+    return await _one(conn, "SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+
+
+async def unfinished_broadcasts(conn: aiosqlite.Connection) -> list[Row]:
+    return await _all(
+        conn, "SELECT id FROM broadcasts WHERE status IN ('queued', 'sending') ORDER BY id"
+    )
+
+
+async def set_broadcast_status(
+    conn: aiosqlite.Connection, broadcast_id: int, status: str, at: str
+) -> None:
+    column = {"sending": "started_at", "done": "finished_at", "cancelled": "finished_at"}
+    await conn.execute(
+        f"UPDATE broadcasts SET status = ?, {column[status]} = COALESCE({column[status]}, ?)"  # noqa: S608 (fixed names)
+        " WHERE id = ?",
+        (status, at, broadcast_id),
+    )
+
+
+async def requeue_inflight(conn: aiosqlite.Connection, broadcast_id: int) -> int:
+    """After a crash: what was in flight is sent again (at most that much is doubled)."""
+    async with conn.execute(
+        "UPDATE outbox SET status = 'pending' WHERE broadcast_id = ? AND status = 'inflight'",
+        (broadcast_id,),
+    ) as cur:
+        return cur.rowcount
+
+
+async def claim_batch(
+    conn: aiosqlite.Connection, broadcast_id: int, limit: int
+) -> list[Row]:
+    """The next pending rows, marked in flight; rows of people who left are skipped."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'skipped', error = 'unsubscribed'"
+        " WHERE broadcast_id = ? AND status = 'pending' AND subscriber_id IN"
+        " (SELECT id FROM subscribers WHERE status != 'active')",
+        (broadcast_id,),
+    )
+    rows = await _all(
+        conn,
+        "SELECT o.subscriber_id, o.attempts, s.chat, s.lang, s.channel FROM outbox o"
+        " JOIN subscribers s ON s.id = o.subscriber_id"
+        " WHERE o.broadcast_id = ? AND o.status = 'pending'"
+        " ORDER BY o.subscriber_id LIMIT ?",
+        (broadcast_id, limit),
+    )
+    await conn.executemany(
+        "UPDATE outbox SET status = 'inflight' WHERE broadcast_id = ? AND subscriber_id = ?",
+        [(broadcast_id, r["subscriber_id"]) for r in rows],
+    )
+    return rows
+
+
+async def finish_rows(
+    conn: aiosqlite.Connection, broadcast_id: int,
+    results: list[tuple[int, str, int | None, str | None, int]],
+) -> None:
+    """(subscriber, status, message id, error, attempts) for rows that left flight."""
+    await conn.executemany(
+        "UPDATE outbox SET status = ?, message_id = ?, error = ?, attempts = ?"
+        " WHERE broadcast_id = ? AND subscriber_id = ?",
+        [(status, mid, err, attempts, broadcast_id, sid)
+         for sid, status, mid, err, attempts in results],
+    )
+
+
+async def outbox_counts(conn: aiosqlite.Connection, broadcast_id: int) -> dict[str, int]:
+    rows = await _all(
+        conn, "SELECT status, COUNT(*) AS n FROM outbox WHERE broadcast_id = ? GROUP BY status",
+        (broadcast_id,),
+    )
+    return {str(r["status"]): int(r["n"]) for r in rows}

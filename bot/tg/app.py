@@ -10,23 +10,25 @@ from typing import TypedDict, cast
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, ContextTypes
 
 from bot.config import Settings
 from bot.core.backend import open_backend
 from bot.core.orgs import OrgDirectory
+from bot.core.pacing import Pacer, PaceRules
 from bot.i18n import LANGS, t
 from bot.tg import flood
 from bot.tg.access import Access
-from bot.tg.citizen import flow, start
+from bot.tg.citizen import flow, start, subscribe
 from bot.tg.common import App, Ctx, Services, answer_callback, reply
 from bot.tg.ordering import PerPersonOrder
-from bot.tg.pacing import PacedRateLimiter
+from bot.tg.pacing import Pace, PacedRateLimiter
 from bot.tg.staff import admin, cases, jobs
 
 log = logging.getLogger(__name__)
 
-CITIZEN_COMMANDS = ("start", "complain", "status", "privacy", "lang", "help", "cancel")
+CITIZEN_COMMANDS = ("start", "complain", "status", "subscribe", "unsubscribe", "privacy", "lang",
+                    "help", "cancel")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 WEBHOOK_PATH = "telegram"
 
@@ -50,7 +52,11 @@ def build_app(
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(ContextTypes(context=Ctx))
         # Sends at Telegram's pace, replies first, 429s waited out (see bot/core/pacing.py).
-        .rate_limiter(AIORateLimiter(max_retries=3) if baseline else PacedRateLimiter())
+        .rate_limiter(cast(BaseRateLimiter[Pace], AIORateLimiter(max_retries=3)) if baseline
+                      else PacedRateLimiter(Pacer(PaceRules(
+                          per_second=settings.send_per_second, burst=int(settings.send_per_second),
+                          group_per_minute=settings.group_per_minute,
+                          group_burst=int(settings.group_per_minute)))))
         # Different people at once, each person's updates in order (see ordering.py).
         .concurrent_updates(False if baseline else PerPersonOrder())
         .post_init(on_startup)
@@ -73,8 +79,9 @@ def build_app(
     admin.register(app, access)
     # 3. The same staff commands from anyone else are refused, not silently ignored.
     admin.register_refusals(app)
-    # 4. Citizen commands and menu buttons.
+    # 4. Citizen commands and menu buttons; opting in and out of posts.
     start.register(app)
+    subscribe.register(app)
     # 5. Last: stale or forged buttons nothing else took.
     start.register_catch_alls(app)
 

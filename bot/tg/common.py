@@ -27,6 +27,7 @@ from bot.core.backend import Backend
 from bot.core.models import Citizen, Kind, NoticeTarget, Role, Status
 from bot.core.orgs import OrgDirectory
 from bot.i18n import DEFAULT_LANG, all_langs, t
+from bot.tg.pacing import Pace
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class Services:
         return self.clock()
 
 
-class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class Ctx(CallbackContext[ExtBot[Pace], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The handlers' context, with the services at hand."""
 
     @property
@@ -60,7 +61,7 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any
         return svc
 
 
-App = Application[ExtBot[None], Ctx, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+App = Application[ExtBot[Pace], Ctx, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
 
 
 def citizen(update: Update) -> Citizen:

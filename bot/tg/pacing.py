@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -25,7 +26,18 @@ _SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendvideo", "se
                     "forwardmessage", "copymessages", "forwardmessages", "sendvideonote"})
 
 
-class PacedRateLimiter(BaseRateLimiter[int]):
+@dataclass(frozen=True)
+class Pace:
+    """Per-call `rate_limit_args`: how urgent a send is, and how often to retry a 429."""
+
+    priority: Priority = Priority.REPLY
+    retries: int = 3
+
+
+BROADCAST = Pace(Priority.BROADCAST, retries=5)
+
+
+class PacedRateLimiter(BaseRateLimiter[Pace]):
     """Sends at Telegram's pace, replies first; 429s waited out and retried."""
 
     def __init__(self, pacer: Pacer | None = None, max_retries: int = 3) -> None:
@@ -45,19 +57,19 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Pace | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Pace a send, run the request, and retry it after a 429."""
         chat_id = _chat(data.get("chat_id"))
         paced = chat_id is not None and endpoint.lower() in _SENDS
-        retries = self._max_retries if rate_limit_args is None else rate_limit_args
-        for attempt in range(retries + 1):
+        pace = rate_limit_args or Pace(retries=self._max_retries)
+        for attempt in range(pace.retries + 1):
             if paced and chat_id is not None:
-                await self.pacer.acquire(chat_id, Priority.REPLY)
+                await self.pacer.acquire(chat_id, pace.priority)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if attempt == retries:
+                if attempt == pace.retries:
                     raise
                 wait = _seconds(exc.retry_after) + 0.1
                 log.info("429 from Telegram on %s: waiting %.1f s", endpoint, wait)

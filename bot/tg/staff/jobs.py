@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import cast
 
 from bot.core import cases, complaints, limits
 from bot.i18n import t
+from bot.tg.broadcast import resume_broadcasts
 from bot.tg.common import App, Ctx, tell_staff
 from bot.tg.render import case_line
 
@@ -51,3 +53,10 @@ def schedule(app: App) -> None:
         digest, time=dt.time(hour=svc.settings.digest_hour, tzinfo=svc.settings.tz), name="digest"
     )
     app.job_queue.run_repeating(cleanup, interval=CLEANUP_SECONDS, first=5, name="cleanup")
+    # The outbox, not a task, is the truth: broadcasts a stop interrupted go on at start.
+    app.job_queue.run_once(resume, when=0, name="resume-broadcasts")
+
+
+async def resume(ctx: Ctx) -> None:
+    """Go on with every broadcast that a stop interrupted."""
+    await resume_broadcasts(cast(App, ctx.application))
