@@ -62,6 +62,9 @@ async def test_database_files_and_logs_hold_no_identity_and_no_plaintext(
     await alice.send(FOLLOWUP)
     await press(alice, "✅ Илгээх")
     await expect(alice, "Таны хэрэгт нэмэгдлээ")
+    # Alice also subscribes to the office's posts (the one place a chat id must be kept).
+    await alice.send("/subscribe")
+    await expect(alice, "бүртгүүллээ")
     # Bob leaves a draft half-done (it is stored, encrypted, until it expires).
     await bob.send("/complain")
     await press(bob, "💡 Санал")
