@@ -538,3 +538,47 @@ async def outbox_counts(conn: aiosqlite.Connection, broadcast_id: int) -> dict[s
         (broadcast_id,),
     )
     return {str(r["status"]): int(r["n"]) for r in rows}
+
+
+# -- schedules -------------------------------------------------------------------------
+async def insert_schedule(conn: aiosqlite.Connection, **fields: Any) -> int:
+    names = ", ".join(fields)
+    marks = ", ".join("?" for _ in fields)
+    return await _insert(
+        conn, f"INSERT INTO schedules ({names}) VALUES ({marks})",  # noqa: S608 (our names)
+        list(fields.values()),
+    )
+
+
+async def active_schedules(conn: aiosqlite.Connection) -> list[Row]:
+    return await _all(conn, "SELECT * FROM schedules WHERE status = 'active' ORDER BY id")
+
+
+async def last_run(conn: aiosqlite.Connection, schedule_id: int) -> str | None:
+    row = await _one(
+        conn, "SELECT MAX(due_at) AS due FROM schedule_runs WHERE schedule_id = ?",
+        (schedule_id,),
+    )
+    return None if row is None or row["due"] is None else str(row["due"])
+
+
+async def insert_run(
+    conn: aiosqlite.Connection, schedule_id: int, due_at: str, status: str,
+    broadcast_id: int | None,
+) -> bool:
+    """False if this occurrence was already handled (by an earlier process, say)."""
+    async with conn.execute(
+        "INSERT OR IGNORE INTO schedule_runs (schedule_id, due_at, status, broadcast_id)"
+        " VALUES (?, ?, ?, ?)",
+        (schedule_id, due_at, status, broadcast_id),
+    ) as cur:
+        return cur.rowcount > 0
+
+
+async def schedule_kind(conn: aiosqlite.Connection, schedule_id: int) -> str | None:
+    row = await _one(conn, "SELECT kind FROM schedules WHERE id = ?", (schedule_id,))
+    return None if row is None else str(row["kind"])
+
+
+async def set_schedule_status(conn: aiosqlite.Connection, schedule_id: int, status: str) -> None:
+    await conn.execute("UPDATE schedules SET status = ? WHERE id = ?", (status, schedule_id))

@@ -47,12 +47,21 @@ class TelegramSender:
 
 
 def start_broadcast(app: App, broadcast_id: int) -> None:
-    """Run a broadcast in the background (its state is in the database, not the task)."""
+    """Run a broadcast in the background (its state is in the database, not the task).
+
+    One runner per broadcast: a second would put the first one's rows in flight back in
+    the queue and send them twice.
+    """
     svc: Services = app.bot_data["svc"]
-    app.create_task(
+    running: set[int] = app.bot_data.setdefault("broadcasts_running", set())
+    if broadcast_id in running:
+        return
+    running.add(broadcast_id)
+    task = app.create_task(
         outreach.run_broadcast(svc.backend, broadcast_id, TelegramSender(app), svc.clock),
         name=f"broadcast-{broadcast_id}",
     )
+    task.add_done_callback(lambda _: running.discard(broadcast_id))
 
 
 async def resume_broadcasts(app: App) -> None:

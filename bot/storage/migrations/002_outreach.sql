@@ -47,3 +47,28 @@ CREATE TABLE outbox (
     PRIMARY KEY (broadcast_id, subscriber_id)
 ) WITHOUT ROWID;
 CREATE INDEX outbox_pending ON outbox (broadcast_id, status, subscriber_id);
+
+-- When posts go out. The scheduler reads this table every half minute; nothing about a
+-- schedule lives only in memory. A run row per occurrence makes sending it exactly-once.
+CREATE TABLE schedules (
+    id         INTEGER PRIMARY KEY,
+    post_id    INTEGER NOT NULL REFERENCES posts (id),
+    kind       TEXT NOT NULL CHECK (kind IN ('once', 'weekly')),
+    at         TEXT,                         -- once: the UTC time
+    days       TEXT,                         -- weekly: local weekdays, 0 = Monday ("1,3")
+    times      TEXT,                         -- weekly: local times ("10:00,15:00")
+    start_on   TEXT,                         -- weekly: first and last local dates
+    end_on     TEXT,
+    status     TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'done', 'cancelled')),
+    created_by INTEGER,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX schedules_active ON schedules (status);
+
+CREATE TABLE schedule_runs (
+    schedule_id  INTEGER NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+    due_at       TEXT NOT NULL,              -- the occurrence, UTC
+    status       TEXT NOT NULL CHECK (status IN ('sent', 'missed')),
+    broadcast_id INTEGER REFERENCES broadcasts (id),
+    PRIMARY KEY (schedule_id, due_at)
+) WITHOUT ROWID;

@@ -7,14 +7,16 @@ import logging
 from typing import cast
 
 from bot.core import cases, complaints, limits
+from bot.core import schedule as schedules
 from bot.i18n import t
-from bot.tg.broadcast import resume_broadcasts
+from bot.tg.broadcast import resume_broadcasts, start_broadcast
 from bot.tg.common import App, Ctx, tell_staff
 from bot.tg.render import case_line
 
 log = logging.getLogger(__name__)
 
 CLEANUP_SECONDS = 60
+SCHEDULE_SECONDS = 30
 
 
 async def digest(ctx: Ctx) -> None:
@@ -55,6 +57,22 @@ def schedule(app: App) -> None:
     app.job_queue.run_repeating(cleanup, interval=CLEANUP_SECONDS, first=5, name="cleanup")
     # The outbox, not a task, is the truth: broadcasts a stop interrupted go on at start.
     app.job_queue.run_once(resume, when=0, name="resume-broadcasts")
+    # Schedules live in the database; one poller reads them (at start, then every 30 s),
+    # so nothing is lost with the in-memory job queue at a restart.
+    app.job_queue.run_repeating(send_due_posts, interval=SCHEDULE_SECONDS, first=1,
+                                name="schedules")
+
+
+async def send_due_posts(ctx: Ctx) -> None:
+    """Start the broadcasts that are due, and tell staff about runs missed while down."""
+    svc = ctx.svc
+    started, missed = await schedules.fire_due(svc.backend, svc.now())
+    for broadcast_id in started:
+        start_broadcast(cast(App, ctx.application), broadcast_id)
+    for item in missed:
+        local = item.due_at.astimezone(svc.settings.tz)
+        await tell_staff(ctx, t("mn", "staff.post_missed", schedule=item.schedule_id,
+                                when=local.strftime("%Y.%m.%d %H:%M")))
 
 
 async def resume(ctx: Ctx) -> None:
