@@ -5,6 +5,7 @@
 - `python -m bot demo`: the sandbox, the bot with a fake Telegram and a web chat on 127.0.0.1
 - `python -m bot`: `run` if BOT_TOKEN is set (environment or .env), else `demo`
 - `python -m bot keygen`: a new value for BOT_SECRET_KEY
+- `python -m bot content check [--dir content]`: every problem in the content library
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
                       help="data folder (default: a fresh temporary folder)")
     demo.add_argument("--empty", action="store_true", help="start without demo data")
     commands.add_parser("keygen", help="print a new value for BOT_SECRET_KEY")
+    content = commands.add_parser("content", help="the content library")
+    content_commands = content.add_subparsers(dest="content_command", required=True)
+    content_check = content_commands.add_parser(
+        "check", help="validate every post, media file and organization; print each problem")
+    content_check.add_argument("--dir", type=Path, default=None,
+                               help="the content folder (default: BOT_CONTENT_DIR or content/)")
     args = parser.parse_args(argv)
 
     if args.command == "keygen":
@@ -36,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         return _demo(args.port, args.data, not args.empty)
+    if args.command == "content":
+        from bot.core.content import check
+
+        folder = args.dir or Settings.from_env().content_dir
+        return check(folder, sys.stdout)
     try:
         settings = Settings.from_env()
     except ConfigError as exc:

@@ -46,3 +46,24 @@ async def test_python_m_bot_run_without_a_token_says_what_to_do(tmp_path: Path) 
     output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 2
     assert "BOT_TOKEN" in output.decode()
+
+
+async def test_content_check_names_file_field_and_reason(tmp_path: Path) -> None:
+    shipped = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "content", "check",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(shipped.communicate(), timeout=30)
+    assert shipped.returncode == 0, out.decode()
+    assert "OK" in out.decode()
+    broken = tmp_path / "content"
+    (broken / "posts").mkdir(parents=True)
+    (broken / "posts" / "bad.md").write_text("---\nid: Bad Id\nkind: rumour\n---\nТекст\n",
+                                             encoding="utf-8")
+    checked = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "content", "check", "--dir", str(broken),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(checked.communicate(), timeout=30)
+    assert checked.returncode == 1
+    assert "bad.md: id:" in out.decode() or "bad.md: kind:" in out.decode(), out.decode()
