@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections import Counter
 
 from bot.core import outreach
@@ -91,7 +93,12 @@ async def test_a_stop_mid_broadcast_resumes_without_skipping_anyone(h: Harness) 
     # Polling the database: the outbox is the only shared state across the restart.
     while (await outreach.progress(backend, broadcast_id)).sent < 60:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
-    await h.restart()  # the task dies with the bot; the outbox stays
+    await h.stop()  # the task dies with the bot (a stop does not wait for it); the outbox stays
+    with contextlib.closing(sqlite3.connect(h.settings.db_path)) as db:
+        left = db.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'inflight')"
+                          ).fetchone()[0]
+    assert left > 0, "the stop waited for the broadcast: nothing left to resume"
+    await h.start()
     while not (await outreach.progress(h.app.bot_data["svc"].backend, broadcast_id)).done:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     await h.fake.wait_idle()

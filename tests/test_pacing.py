@@ -68,3 +68,15 @@ async def test_a_429_holds_only_that_chat() -> None:
     assert time.now == 0.0
     await p.acquire(42)
     assert time.now >= 5.0
+
+
+async def test_a_reply_held_by_its_own_chat_does_not_hold_up_broadcasts() -> None:
+    p = Pacer(PaceRules(per_second=30, burst=30))  # real time, fractions of a second
+    p.block(7, 0.5)  # a citizen's chat got a 429
+    reply = asyncio.create_task(p.acquire(7, Priority.REPLY))
+    await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await p.acquire(8, Priority.BROADCAST)  # a shared token is free: the broadcast goes on
+    assert loop.time() - started < 0.1
+    await reply

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core.backend import Backend, record_event
+from bot.core.schedule import out_of_quiet
 from bot.storage import queries as q
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,9 @@ async def create_broadcast(
     content_id: str | None = None,
 ) -> int:
     """Store the post and an outbox row for every active subscriber; returns its id."""
+    texts = payload.get("text")
+    if not isinstance(texts, dict) or not str(texts.get("mn", "")).strip():
+        raise ValueError("a post needs its Mongolian text")
     async with b.db.tx() as conn:
         post_id = await q.insert_post(
             conn, content_id=content_id, payload=json.dumps(payload, ensure_ascii=False),
@@ -153,26 +157,37 @@ async def run_broadcast(
     """Send a broadcast to the end (or resume one); safe to call again after a crash."""
     async with b.db.tx() as conn:
         row = await q.get_broadcast(conn, broadcast_id)
-        if row is None or row["status"] in ("done", "cancelled"):
-            return await progress(b, broadcast_id)
-        post = await q.get_post(conn, int(row["post_id"]))
-        if post is None:
-            raise ValueError(f"broadcast {broadcast_id} has no post")
-        again = await q.requeue_inflight(conn, broadcast_id)
-        await q.set_broadcast_status(conn, broadcast_id, "sending", clock().isoformat())
+        post = None if row is None else await q.get_post(conn, int(row["post_id"]))
+        finished = row is None or post is None or row["status"] in ("done", "cancelled")
+        again = 0
+        if not finished:
+            again = await q.requeue_inflight(conn, broadcast_id)
+            await q.set_broadcast_status(conn, broadcast_id, "sending", clock().isoformat())
+    if finished or post is None:  # outside the transaction: the lock is not re-entrant
+        return await progress(b, broadcast_id)
     if again:
         log.info("broadcast %d resumed: %d in flight at the stop are sent again",
                  broadcast_id, again)
     payload = json.loads(post["payload"])
+    backoff = 1.0
     while True:
+        await _wait_out_quiet_hours(b, clock)
         async with b.db.tx() as conn:
             batch = await q.claim_batch(conn, broadcast_id, BATCH)
         if not batch:
             break
         outcomes = await asyncio.gather(*(_deliver(b, sender, r, payload) for r in batch))
-        await _record(b, broadcast_id, batch, outcomes, clock())
-        if any(o[1] == "pending" for o in outcomes):
-            await asyncio.sleep(1.0)  # transient failures: give the network a moment
+        outage = all(o[0] == "pending" for o in outcomes)
+        await _record(b, broadcast_id, batch, outcomes, clock(), count_attempts=not outage)
+        if outage:
+            # The whole batch failed for passing reasons (Telegram or the network is down):
+            # wait longer each time, and spend nobody's attempts on it.
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 60.0)
+        else:
+            backoff = 1.0
+            if any(o[0] == "pending" for o in outcomes):
+                await asyncio.sleep(1.0)
         if on_progress is not None:
             on_progress(await progress(b, broadcast_id))
     async with b.db.tx() as conn:
@@ -186,9 +201,17 @@ async def run_broadcast(
 Outcome = tuple[str, str, int | None, str | None]  # (row status, subscriber change, id, error)
 
 
+async def _wait_out_quiet_hours(b: Backend, clock: Callable[[], dt.datetime]) -> None:
+    """A broadcast running into 22:00 pauses until 08:00 (subscribers sleep)."""
+    # Re-read the clock each minute rather than sleep once: the clock is injected, and a
+    # long single sleep would outlive a changed clock in tests or a suspended machine.
+    while (wait := (out_of_quiet(clock(), b.settings.tz) - clock()).total_seconds()) > 0:  # noqa: ASYNC110
+        await asyncio.sleep(min(wait, 60.0))
+
+
 async def _deliver(b: Backend, sender: Sender, row: Any, payload: dict[str, Any]) -> Outcome:
-    chat_id = b.vault.open_text(bytes(row["chat"]), f"subscriber:{row['channel']}")
     try:
+        chat_id = b.vault.open_text(bytes(row["chat"]), f"subscriber:{row['channel']}")
         message_id = await sender.send(chat_id, str(row["lang"]), payload)
     except RecipientBlocked as exc:
         return "failed", "blocked", None, exc.reason
@@ -199,18 +222,22 @@ async def _deliver(b: Backend, sender: Sender, row: Any, payload: dict[str, Any]
         return ("pending" if retry else "failed"), "", None, exc.reason
     except SendError as exc:
         return "failed", "", None, exc.reason
+    except Exception as exc:  # a bug or a bad post must not wedge the broadcast
+        log.exception("broadcast send failed unexpectedly")
+        return "failed", "", None, exc.__class__.__name__
     return "sent", "", message_id, None
 
 
 async def _record(
-    b: Backend, broadcast_id: int, batch: list[Any], outcomes: list[Outcome], now: dt.datetime
+    b: Backend, broadcast_id: int, batch: list[Any], outcomes: list[Outcome], now: dt.datetime,
+    *, count_attempts: bool = True,
 ) -> None:
     day = b.local_date(now).isoformat()
     reasons: Counter[str] = Counter()
     async with b.db.tx() as conn:
         results = []
         for row, (status, change, message_id, error) in zip(batch, outcomes, strict=True):
-            attempts = int(row["attempts"]) + (0 if status == "sent" else 1)
+            attempts = int(row["attempts"]) + (0 if status == "sent" or not count_attempts else 1)
             results.append((int(row["subscriber_id"]), status, message_id, error, attempts))
             if change:
                 await q.set_subscriber_status(conn, int(row["subscriber_id"]), change, day)

@@ -70,30 +70,44 @@ class Pacer:
         self._global = _Bucket(self.rules.per_second, self.rules.burst, clock())
         self._groups: dict[int | str, _Bucket] = {}
         self._blocked: dict[int | str, float] = {}
-        self._waiting = [0, 0]  # waiting sends per priority
+        self._ready_replies = 0  # replies waiting only for the shared budget
 
     async def acquire(self, chat_id: int | str, priority: Priority = Priority.REPLY) -> None:
-        """Wait until a send to `chat_id` is within every limit, then count it."""
-        self._waiting[priority] += 1
-        try:
-            while True:
-                delay = self._delay(chat_id, priority)
-                if delay == 0:
-                    self._take(chat_id)
-                    return
-                await self._sleep(delay)
-        finally:
-            self._waiting[priority] -= 1
+        """Wait until a send to `chat_id` is within every limit, then count it.
+
+        A reply held back by its own chat (a 429, a group's minute budget) does not hold up
+        broadcasts: only replies waiting for the shared budget go before them.
+        """
+        while True:
+            now = self._clock()
+            own = self._own_delay(chat_id, now)
+            if own > 0:
+                await self._sleep(own)
+                continue
+            self._global.refill(now)
+            shared = self._global.wait()
+            if shared == 0 and (priority is Priority.REPLY or not self._ready_replies):
+                self._take(chat_id)
+                return
+            if priority is Priority.REPLY:
+                self._ready_replies += 1
+                try:
+                    await self._sleep(shared)
+                finally:
+                    self._ready_replies -= 1
+            else:
+                await self._sleep(shared or 1 / self.rules.per_second)
 
     def block(self, chat_id: int | str, seconds: float) -> None:
         """Telegram said 429 for this chat: nothing goes there for `seconds`."""
-        until = self._clock() + seconds
-        self._blocked[chat_id] = max(until, self._blocked.get(chat_id, 0.0))
-
-    def _delay(self, chat_id: int | str, priority: Priority) -> float:
         now = self._clock()
-        self._global.refill(now)
-        delays = [self._global.wait()]
+        if len(self._blocked) > 1000:  # forget holds that are over
+            self._blocked = {k: v for k, v in self._blocked.items() if v > now}
+        self._blocked[chat_id] = max(now + seconds, self._blocked.get(chat_id, 0.0))
+
+    def _own_delay(self, chat_id: int | str, now: float) -> float:
+        """What this chat alone still has to wait: its 429 hold, its group's budget."""
+        delays = [0.0]
         if (group := self._group(chat_id, now)) is not None:
             group.refill(now)
             delays.append(group.wait())
@@ -102,11 +116,7 @@ class Pacer:
                 delays.append(until - now)
             else:
                 del self._blocked[chat_id]
-        delay = max(delays)
-        if delay == 0 and priority is Priority.BROADCAST and self._waiting[Priority.REPLY]:
-            # Let waiting replies take this token; look again a moment later.
-            return 1 / self.rules.per_second
-        return delay
+        return max(delays)
 
     def _group(self, chat_id: int | str, now: float) -> _Bucket | None:
         # Negative ids and @usernames are groups and channels; positive ids are people.

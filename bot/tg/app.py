@@ -17,7 +17,7 @@ from bot.core.backend import open_backend
 from bot.core.orgs import OrgDirectory
 from bot.core.pacing import Pacer, PaceRules
 from bot.i18n import LANGS, t
-from bot.tg import flood
+from bot.tg import broadcast, flood
 from bot.tg.access import Access
 from bot.tg.citizen import flow, start, subscribe
 from bot.tg.common import App, Ctx, Services, answer_callback, reply
@@ -60,6 +60,7 @@ def build_app(
         # Different people at once, each person's updates in order (see ordering.py).
         .concurrent_updates(False if baseline else PerPersonOrder())
         .post_init(on_startup)
+        .post_stop(on_stop)
         .post_shutdown(on_shutdown)
     )
     app = cast(App, builder.build())
@@ -116,6 +117,11 @@ async def on_startup(app: App) -> None:
              len(svc.orgs.groups))
 
 
+async def on_stop(app: App) -> None:
+    """Stop background broadcasts while the bot can still talk (before shutdown)."""
+    await broadcast.stop_broadcasts(app)
+
+
 async def on_shutdown(app: App) -> None:
     """Close the database (checkpointing the WAL)."""
     svc: Services | None = app.bot_data.pop("svc", None)
@@ -160,6 +166,7 @@ async def running(app: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
     finally:
         await app.updater.stop()
         await app.stop()
+        await on_stop(app)
         await on_shutdown(app)
         await app.shutdown()
 

@@ -6,6 +6,7 @@ broadcast uses what replies leave over and citizens stay answered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -49,19 +50,37 @@ class TelegramSender:
 def start_broadcast(app: App, broadcast_id: int) -> None:
     """Run a broadcast in the background (its state is in the database, not the task).
 
-    One runner per broadcast: a second would put the first one's rows in flight back in
-    the queue and send them twice.
+    A plain asyncio task, not `app.create_task`: PTB waits for its own tasks when stopping,
+    and a stop must not wait for a 100,000-recipient broadcast; `stop_broadcasts` cancels
+    them instead, and the outbox resumes them at the next start. One runner per
+    broadcast: a second would put the first one's rows in flight back in the queue.
     """
     svc: Services = app.bot_data["svc"]
-    running: set[int] = app.bot_data.setdefault("broadcasts_running", set())
-    if broadcast_id in running:
+    tasks: dict[int, asyncio.Task[outreach.Progress]] = app.bot_data.setdefault(
+        "broadcast_tasks", {})
+    if broadcast_id in tasks:
         return
-    running.add(broadcast_id)
-    task = app.create_task(
+    task = asyncio.get_running_loop().create_task(
         outreach.run_broadcast(svc.backend, broadcast_id, TelegramSender(app), svc.clock),
         name=f"broadcast-{broadcast_id}",
     )
-    task.add_done_callback(lambda _: running.discard(broadcast_id))
+    tasks[broadcast_id] = task
+
+    def finished(done: asyncio.Task[outreach.Progress]) -> None:
+        tasks.pop(broadcast_id, None)
+        if not done.cancelled() and (error := done.exception()) is not None:
+            log.error("broadcast %d stopped: %s", broadcast_id, error.__class__.__name__,
+                      exc_info=error)
+
+    task.add_done_callback(finished)
+
+
+async def stop_broadcasts(app: App) -> None:
+    """At a stop: cancel the running broadcasts (their rows in flight are resent later)."""
+    tasks = list(app.bot_data.get("broadcast_tasks", {}).values())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def resume_broadcasts(app: App) -> None:
