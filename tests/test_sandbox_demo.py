@@ -30,6 +30,13 @@ async def test_the_sandbox_starts_with_demo_data_made_through_the_bots_flows(
         group = people["staff-group"].chat
         assert sum("Шинэ" in text_of(m) for m in group.messages()) == 3
         assert people["saraa"].chat.messages() == []  # left fresh for the visitor
+        backend = sandbox.app.bot_data["svc"].backend
+        query = "SELECT COUNT(*) FROM schedules WHERE status = 'active'"
+        async with backend.db.read() as conn, conn.execute(query) as cur:
+            row = await cur.fetchone()
+        assert row is not None and row[0] == 2  # two posts due in the next minutes
+        john = people["john"].user
+        assert john is not None and any("You will now get" in t for t in john.texts())
         async with aiohttp.ClientSession() as session, session.get(sandbox.url) as page:
             assert page.status == 200
             assert "Telegram" in await page.text()

@@ -2,13 +2,16 @@
 
 The bot runs exactly as in production, configured through `BOT_API_URL` to talk to the fake
 server in this process; its token is the fake's, so nothing can reach Telegram. Demo data is
-made through the bot's own flows (people typing and pressing buttons), not inserted rows.
+made through the bot's own flows (people typing and pressing buttons), not inserted rows;
+two posts from the content library are scheduled a few minutes ahead, so a broadcast to the
+subscribers can be watched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 import tempfile
@@ -17,10 +20,14 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.config import Secret, Settings
+from bot.core import schedule
+from bot.core.backend import Backend
+from bot.core.content import load_library
 from bot.fakegram import FakeTelegram, FakeUser, Limits
 from bot.sandbox import script
 from bot.sandbox.web import Persona, build_web
 from bot.tg.app import build_app, configure_logging, running
+from bot.tg.common import App
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +57,7 @@ class Sandbox:
         self.personas: list[Persona] = []
         self._stack = contextlib.AsyncExitStack()
         self._runner: web.AppRunner | None = None
+        self.app: App | None = None
         self.url = ""
 
     async def start(self) -> None:
@@ -62,9 +70,12 @@ class Sandbox:
             admins=frozenset({people["admin"].id}), staff_chat=self._staff_group.id,
         )
         app = build_app(settings)
+        self.app = app
         await self._stack.enter_async_context(running(app, poll_timeout=10))
         if self.seed:
             await seed(people)
+            await schedule_demo_posts(app.bot_data["svc"].backend, settings,
+                                      dt.datetime.now(dt.UTC))
         runner = web.AppRunner(build_web(self.fake, self.personas, bot_name=BOT_NAME))
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -133,7 +144,26 @@ async def seed(people: dict[str, FakeUser]) -> None:
         "шилжүүллээ. Хүсэлтийг 5 хоногт шийдвэрлэнэ.",
     )
     await script.expect(bat, "шинэ мэдээ байна")  # the one-time notice he asked for
-    log.info("demo data made: 3 submissions, 1 answered")
+    await bat.send("/subscribe")
+    await script.expect(bat, "бүртгүүллээ")
+    await john.send("/lang")
+    await script.press(john, "🇬🇧 English")
+    await script.expect(john, "Language set to English")
+    await john.send("/subscribe")
+    await script.expect(john, "You will now get")
+    log.info("demo data made: 3 submissions, 1 answered, 2 subscribers")
+
+
+async def schedule_demo_posts(backend: Backend, settings: Settings, now: dt.datetime) -> None:
+    """Two posts from the content library, due in the next minutes, to watch a broadcast."""
+    library = load_library(settings.content_dir)
+    for minutes, post_id in ((2, "negdye"), (4, "how-to-report")):
+        post = library.get(post_id)
+        if post is None:
+            continue
+        payload = {"text": {lang: post.message(lang) for lang in ("mn", "en")}}
+        await schedule.schedule_once(backend, payload, now + dt.timedelta(minutes=minutes), now,
+                                     content_id=post_id)
 
 
 async def run_demo(port: int = DEFAULT_PORT, data_dir: Path | None = None,

@@ -497,26 +497,31 @@ async def requeue_inflight(conn: aiosqlite.Connection, broadcast_id: int) -> int
 async def claim_batch(
     conn: aiosqlite.Connection, broadcast_id: int, limit: int
 ) -> list[Row]:
-    """The next pending rows, marked in flight; rows of people who left are skipped."""
-    await conn.execute(
-        "UPDATE outbox SET status = 'skipped', error = 'unsubscribed'"
-        " WHERE broadcast_id = ? AND status = 'pending' AND subscriber_id IN"
-        " (SELECT id FROM subscribers WHERE status != 'active')",
-        (broadcast_id,),
-    )
-    rows = await _all(
-        conn,
-        "SELECT o.subscriber_id, o.attempts, s.chat, s.lang, s.channel FROM outbox o"
-        " JOIN subscribers s ON s.id = o.subscriber_id"
-        " WHERE o.broadcast_id = ? AND o.status = 'pending'"
-        " ORDER BY o.subscriber_id LIMIT ?",
-        (broadcast_id, limit),
-    )
-    await conn.executemany(
-        "UPDATE outbox SET status = 'inflight' WHERE broadcast_id = ? AND subscriber_id = ?",
-        [(broadcast_id, r["subscriber_id"]) for r in rows],
-    )
-    return rows
+    """The next pending rows of active subscribers, marked in flight.
+
+    Rows of people who left since are marked skipped as they come up, so the cost of a
+    batch does not grow with how many ever left.
+    """
+    while True:
+        rows = await _all(
+            conn,
+            "SELECT o.subscriber_id, o.attempts, s.chat, s.lang, s.channel, s.status"
+            " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id"
+            " WHERE o.broadcast_id = ? AND o.status = 'pending'"
+            " ORDER BY o.subscriber_id LIMIT ?",
+            (broadcast_id, limit),
+        )
+        left = [(broadcast_id, r["subscriber_id"]) for r in rows if r["status"] != "active"]
+        await conn.executemany(
+            "UPDATE outbox SET status = 'skipped', error = 'unsubscribed'"
+            " WHERE broadcast_id = ? AND subscriber_id = ?", left)
+        active = [r for r in rows if r["status"] == "active"]
+        await conn.executemany(
+            "UPDATE outbox SET status = 'inflight' WHERE broadcast_id = ? AND subscriber_id = ?",
+            [(broadcast_id, r["subscriber_id"]) for r in active],
+        )
+        if active or not rows:
+            return active
 
 
 async def finish_rows(
