@@ -230,12 +230,6 @@ async def extend_deadline(
     return due_on, target
 
 
-async def followup_notice_case(b: Backend, complaint_id: int) -> CaseSummary:
-    """The summary staff are told about when a citizen adds a follow-up."""
-    async with b.db.read() as conn:
-        return summary_from_row(await _case_row(conn, complaint_id))
-
-
 async def digest(b: Backend, now: dt.datetime) -> Digest:
     """Overdue open cases and those due within three days (no content, for the group)."""
     today = b.local_date(now)

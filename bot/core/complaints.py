@@ -47,7 +47,7 @@ COMPLAINT, FOLLOWUP = "draft", "followup"
 
 
 def _draft_owner(b: Backend, who: Citizen, purpose: str = COMPLAINT) -> bytes:
-    return b.vault.pseudonym(purpose, f"{who.channel}:{who.user_ref}")
+    return b.vault.pseudonym(purpose, who.ref)
 
 
 def _draft_context(owner: bytes) -> str:
@@ -403,10 +403,10 @@ async def take_notice(
 async def get_lang(b: Backend, who: Citizen) -> str | None:
     """The language this person chose with /lang, if any."""
     async with b.db.read() as conn:
-        return await q.get_lang(conn, b.vault.pseudonym("lang", f"{who.channel}:{who.user_ref}"))
+        return await q.get_lang(conn, b.vault.pseudonym("lang", who.ref))
 
 
 async def set_lang(b: Backend, who: Citizen, lang: str) -> None:
     """Remember the chosen language under a keyed pseudonym."""
     async with b.db.tx() as conn:
-        await q.set_lang(conn, b.vault.pseudonym("lang", f"{who.channel}:{who.user_ref}"), lang)
+        await q.set_lang(conn, b.vault.pseudonym("lang", who.ref), lang)

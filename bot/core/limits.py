@@ -36,7 +36,7 @@ def minutes_window(now: dt.datetime, minutes: int) -> Window:
 
 
 def _key(b: Backend, scope: str, window: Window, who: Citizen) -> bytes:
-    return b.vault.rotating_pseudonym(scope, window.label, f"{who.channel}:{who.user_ref}")
+    return b.vault.rotating_pseudonym(scope, window.label, who.ref)
 
 
 async def check(

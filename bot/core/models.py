@@ -77,6 +77,11 @@ class Citizen:
     channel: str
     user_ref: str
 
+    @property
+    def ref(self) -> str:
+        """`channel:user`, the value every keyed hash of this person is made from."""
+        return f"{self.channel}:{self.user_ref}"
+
 
 @dataclass(frozen=True)
 class AttachmentRef:

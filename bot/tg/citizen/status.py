@@ -14,7 +14,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.core import cases, complaints
+from bot.core import complaints
 from bot.core.complaints import FOLLOWUP
 from bot.core.errors import InvalidDraft, NotFound, TooManyAttempts
 from bot.core.models import Draft
@@ -200,8 +200,7 @@ async def send_followup(update: Update, ctx: Ctx) -> str | int:
         return END
     await drop_keyboard(update)
     await reply(update, t(lang, "followup.sent"), reply_markup=main_menu(lang))
-    summary = await cases.followup_notice_case(svc.backend, complaint_id)
-    await tell_staff(ctx, t("mn", "staff.followup", number=summary.complaint_id))
+    await tell_staff(ctx, t("mn", "staff.followup", number=complaint_id))
     return END
 
 
