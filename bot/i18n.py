@@ -1,4 +1,7 @@
-"""Every citizen- and staff-facing text, looked up by key in `bot/locales/<lang>.toml`.
+"""Every citizen- and staff-facing text, looked up by key in `bot/locales/<lang>/*.toml`.
+
+Each language is a folder of catalogs, one per area of the bot (`main.toml`, `posts.toml` …),
+merged into one key space; a key defined in two files of a language is an error.
 
 Mongolian is the default for everyone; English is the second language. Placeholders use
 `str.format` names (`{number}`); values are HTML-escaped by the caller where needed.
@@ -29,9 +32,15 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
 @cache
 def catalog(lang: str) -> dict[str, str]:
     """The flat key → text mapping of one language."""
-    raw = (resources.files("bot") / "locales" / f"{lang}.toml").read_text(encoding="utf-8")
     out: dict[str, str] = {}
-    _flatten("", tomllib.loads(raw), out)
+    folder = resources.files("bot") / "locales" / lang
+    for file in sorted((f for f in folder.iterdir() if f.name.endswith(".toml")),
+                       key=lambda f: f.name):
+        part: dict[str, str] = {}
+        _flatten("", tomllib.loads(file.read_text(encoding="utf-8")), part)
+        if clash := part.keys() & out.keys():
+            raise KeyError(f"{lang}/{file.name} defines keys defined before: {sorted(clash)}")
+        out |= part
     return out
 
 
