@@ -20,6 +20,7 @@ from aiohttp import web
 
 from .actors import FakeChat, FakeUser, MemberStatus
 from .api import BotApi
+from .chaos import BAD_GATEWAY_HTML, DEFAULT_DELAY, STAT_KEYS, Chaos
 from .errors import BotApiError, not_found, unauthorized
 from .events import DEFAULT_QUEUE_SIZE, CallEvent, Event, EventQueue
 from .files import FileStore
@@ -98,6 +99,8 @@ class FakeTelegram:
         self._world = World(bot=bot, profile=profile)
         self._api = BotApi(self._world, RateLimiter(limits) if limits is not None else None)
         self._injections: list[_Injection] = []
+        self._chaos: Chaos | None = None
+        self._chaos_stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._in_flight = 0
@@ -235,6 +238,69 @@ class FakeTelegram:
             )
         )
 
+    def chaos(
+        self,
+        error_rate: float | None = 0.0,
+        *,
+        drop_rate: float = 0.0,
+        delay_rate: float = 0.0,
+        delay: float = DEFAULT_DELAY,
+        methods: Iterable[str] | None = None,
+        exclude: Iterable[str] = ("getUpdates",),
+        drop_after_action: bool | float = True,
+        seed: int = 0,
+    ) -> None:
+        """Make Telegram flaky from now on; ``chaos(None)`` (or ``calm()``) switches it off.
+
+        Each request of ``methods`` (default: all but ``exclude``, which keeps polling alive)
+        rolls one fault at most: with ``error_rate`` an nginx HTML 502 page (nothing done),
+        with ``drop_rate`` a connection closed without an answer, after performing the action
+        when ``drop_after_action`` is true (a float is the share of drops that come after it),
+        with ``delay_rate`` an answer held ``delay`` seconds after performing the action. The
+        same ``seed`` and the same sequence of requests give the same faults.
+        ``chaos_stats`` counts what was done; each call's ``fault`` and ``answered`` say it too.
+        """
+        if error_rate is None:
+            self._chaos = None
+            return
+        self._chaos = Chaos.build(
+            error_rate,
+            drop_rate=drop_rate,
+            delay_rate=delay_rate,
+            delay=delay,
+            methods=methods,
+            exclude=exclude,
+            drop_after_action=drop_after_action,
+            seed=seed,
+        )
+        self._chaos_stats = self._chaos.stats
+
+    def calm(self) -> None:
+        """Switch chaos off; ``chaos_stats`` keeps its counts until the next ``chaos()``."""
+        self._chaos = None
+
+    @property
+    def chaos_stats(self) -> dict[str, int]:
+        """What chaos did: eligible ``calls``, then each fault's count.
+
+        Keys: ``calls``, ``bad_gateway``, ``dropped_before_action``, ``dropped_after_action``,
+        ``delayed`` and ``delayed_abandoned`` (delayed answers the bot stopped waiting for).
+        """
+        return dict(self._chaos_stats)
+
+    def deliveries(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
+        """Calls of ``method`` whose action took effect, whether or not the bot got the answer.
+
+        For sendMessage: every message Telegram accepted. Their count minus the messages the
+        bot meant to send is the number of duplicates; ``[c for c in ... if not c.answered]``
+        are the deliveries the bot could not know about.
+        """
+        return [
+            call
+            for call in self.calls_to(method)
+            if call.ok and (chat_id is None or _chat_of(call) == chat_id)
+        ]
+
     async def wait_idle(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until every update was fetched and no request came for a short while."""
         deadline = time.monotonic() + timeout
@@ -342,25 +408,53 @@ class FakeTelegram:
 
     async def _on_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params = Params({})
         if request.match_info["token"] != self.token:
-            return self._answer(method, params, error=unauthorized())
+            return self._answer(method, Params({}), error=unauthorized())
         counted = method.lower() != "getupdates"  # a waiting long poll is not activity
         if counted:
             self._in_flight += 1
         try:
-            params = await read_params(request)
-            result = await self._dispatch(method, params)
-        except BotApiError as error:
-            return self._answer(method, params, error=error)
-        except Exception as exc:  # a bug in the fake: answer like Telegram's 500 and log it
-            _LOGGER.exception("fakegram failed on %s", method)
-            crash = BotApiError(500, f"Internal Server Error: fakegram bug: {exc!r}")
-            return self._answer(method, params, error=crash)
+            return await self._handle(request, method)
         finally:
             if counted:
                 self._in_flight -= 1
-        return self._answer(method, params, result=result)
+
+    async def _handle(self, request: web.Request, method: str) -> web.Response:
+        try:
+            params = await read_params(request)
+        except BotApiError as unreadable:
+            return self._answer(method, Params({}), error=unreadable)
+        chaos = self._chaos
+        fault = chaos.roll(method.lower()) if chaos is not None else None
+        if fault == "bad_gateway":
+            self._record(method, params, error=BotApiError(502, "Bad Gateway"), fault=fault)
+            return web.Response(text=BAD_GATEWAY_HTML, status=502, content_type="text/html")
+        if fault == "dropped_before_action":
+            self._record(method, params, performed=False, fault=fault, answered=False)
+            return _drop(request)
+        result, error = await self._perform(method, params)
+        if fault == "dropped_after_action":
+            self._record(method, params, result=result, error=error, fault=fault, answered=False)
+            return _drop(request)
+        if fault == "delayed" and chaos is not None:
+            try:
+                await asyncio.sleep(chaos.delay)
+            except asyncio.CancelledError:  # the bot gave up waiting and closed the connection
+                chaos.stats["delayed_abandoned"] += 1
+                self._record(
+                    method, params, result=result, error=error, fault=fault, answered=False
+                )
+                raise
+        return self._answer(method, params, result=result, error=error, fault=fault)
+
+    async def _perform(self, method: str, params: Params) -> tuple[Any, BotApiError | None]:
+        try:
+            return await self._dispatch(method, params), None
+        except BotApiError as failure:
+            return None, failure
+        except Exception as exc:  # a bug in the fake: answer like Telegram's 500 and log it
+            _LOGGER.exception("fakegram failed on %s", method)
+            return None, BotApiError(500, f"Internal Server Error: fakegram bug: {exc!r}")
 
     async def _dispatch(self, method: str, params: Params) -> Any:
         key = method.lower()
@@ -376,16 +470,37 @@ class FakeTelegram:
             raise not_found()
         return await handler(params)
 
-    def _answer(
-        self, method: str, params: Params, *, result: Any = None, error: BotApiError | None = None
-    ) -> web.Response:
+    def _record(
+        self,
+        method: str,
+        params: Params,
+        *,
+        result: Any = None,
+        error: BotApiError | None = None,
+        performed: bool = True,
+        fault: str | None = None,
+        answered: bool = True,
+    ) -> Call:
         now = time.monotonic()
-        if error is not None or result != []:  # an empty poll result is not activity
+        if error is not None or result != [] or fault:  # an empty poll result is not activity
             self._last_activity = now
-        call = Call(method, params.decoded(), error is None, result, error, at=now)
+        ok = performed and error is None
+        call = Call(method, params.decoded(), ok, result, error, now, fault, answered)
         self._world.calls.append(call)
         if self._world.events:
             self._world.events.publish(CallEvent(call))
+        return call
+
+    def _answer(
+        self,
+        method: str,
+        params: Params,
+        *,
+        result: Any = None,
+        error: BotApiError | None = None,
+        fault: str | None = None,
+    ) -> web.Response:
+        self._record(method, params, result=result, error=error, fault=fault)
         if error is not None:
             body, status = error.to_json(), error.error_code
         else:
@@ -406,3 +521,18 @@ class FakeTelegram:
             error = not_found()
             return web.json_response(error.to_json(), status=error.error_code)
         return web.Response(body=stored.data, content_type="application/octet-stream")
+
+
+def _chat_of(call: Call) -> int | None:
+    result = call.result
+    if isinstance(result, dict) and isinstance(result.get("chat"), dict):
+        return int(result["chat"]["id"])
+    chat_id = call.params.get("chat_id")
+    return chat_id if isinstance(chat_id, int) else None
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Close the connection without answering; the response returned is never sent."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=204)

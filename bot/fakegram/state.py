@@ -95,11 +95,18 @@ class Call:
     ok: bool
     result: Any = None
     error: BotApiError | None = None
-    at: float = 0.0  # time.monotonic() when answered
+    at: float = 0.0  # time.monotonic() when answered (or dropped)
+    # What chaos mode did to the request (see bot.fakegram.chaos), None when untouched.
+    fault: str | None = None
+    # Whether the bot received an answer: False for a dropped connection, or a delayed answer
+    # the bot gave up on. ``ok`` still tells whether the action took effect.
+    answered: bool = True
 
     def __str__(self) -> str:
         shown = {k: v for k, v in self.params.items() if k not in ("offset", "timeout")}
-        outcome = "ok" if self.ok else f"-> {self.error!r}"
+        outcome = "ok" if self.ok else f"-> {self.error!r}" if self.error else "not performed"
+        if self.fault:
+            outcome += f" [{self.fault}{'' if self.answered else ', answer lost'}]"
         return f"{self.method}({_abbreviate(shown)}) {outcome}"
 
 
