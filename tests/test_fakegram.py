@@ -611,6 +611,46 @@ async def test_bot_membership_in_groups_and_channels(fake: FakeTelegram, bot: Bo
         await bot.send_message(group.id, "still here?")
 
 
+async def test_channel_reaction_counts_reach_admin_bots_that_ask(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    channel = fake.channel(member_count=1234)
+    post = await bot.send_message(channel.id, "Шинэ мэдээ")
+    await channel.react(post.message_id, {"👍": 1})
+    assert await bot.get_updates() == ()  # opt-in: not in the default allowed_updates
+    assert await bot.get_updates(allowed_updates=["message_reaction_count"]) == ()
+    sent = await channel.react(post.message_id, {"👍": 5, "❤": 7, "🔥": 0})
+    [update] = await bot.get_updates()
+    counted = update.message_reaction_count
+    assert counted is not None
+    assert (counted.chat.id, counted.message_id) == (channel.id, post.message_id)
+    assert [(r.type.to_dict()["emoji"], r.total_count) for r in counted.reactions] == [
+        ("❤", 7),
+        ("👍", 5),
+    ]
+    assert sent["reactions"] == channel.reactions[post.message_id]
+    with pytest.raises(ValueError, match="without U\\+FE0F"):
+        await channel.react(post.message_id, {"❤️": 1})
+    with pytest.raises(ValueError, match="not a channel"):
+        await fake.group().react(1, {"👍": 1})
+
+    left = fake.channel(bot_status="left")
+    foreign = await left.post("бусдын мэдээ")
+    await left.react(foreign["message_id"], {"👍": 3})  # the bot is not an administrator
+    assert await bot.get_updates(offset=update.update_id + 1) == ()
+
+
+async def test_member_counts_can_be_set_and_still_move(fake: FakeTelegram, bot: Bot) -> None:
+    channel = fake.channel(member_count=1234)
+    assert await bot.get_chat_member_count(channel.id) == 1234
+    await channel.add_member(fake.user())
+    assert await bot.get_chat_member_count(channel.id) == 1235
+    group = fake.group(members=[fake.user()])
+    assert await bot.get_chat_member_count(group.id) == 2  # counted: one user and the bot
+    group.member_count = 50
+    assert await bot.get_chat_member_count(group.id) == 50
+
+
 async def test_commands_by_scope_and_language(fake: FakeTelegram, bot: Bot) -> None:
     await bot.set_my_commands([("start", "Эхлэх"), ("report", "Гомдол")], language_code="mn")
     assert [c.command for c in await bot.get_my_commands(language_code="mn")] == [

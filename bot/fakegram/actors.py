@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
 from .formatting import format_text
 from .markup import inline_buttons
+from .reactions import reaction_counts
 from .state import ChatHistory, PendingQuery, World
 from .wire import JSON
 
@@ -80,7 +81,32 @@ class FakeChat:
         self.menu_button: JSON | None = None  # None: the bot's default button
         self.pinned: list[int] = []
         self.chat_instance = str(7_000_000_000_000_000_000 + chat_id)  # stable per chat
+        self.reactions: dict[int, list[JSON]] = {}  # message_id -> ReactionCount list (channels)
         self._cursor = 0
+        self._unlisted_members = 0  # members beyond ``members``, from setting member_count
+
+    @property
+    def member_count(self) -> int:
+        """What getChatMemberCount answers: the members present, the bot included.
+
+        Set it to model a big channel or group without creating every member; later joins
+        and leaves (``add_member``, the bot's own status) still move it by one.
+        """
+        return max(0, self._listed_member_count() + self._unlisted_members)
+
+    @member_count.setter
+    def member_count(self, count: int) -> None:
+        if self.user is not None:
+            raise ValueError("a private chat always has two members")
+        if count < 0:
+            raise ValueError("a member count cannot be negative")
+        self._unlisted_members = count - self._listed_member_count()
+
+    def _listed_member_count(self) -> int:
+        if self.user is not None:
+            return 2
+        present = sum(status in PRESENT_STATUSES for status in self.members.values())
+        return present + (self.bot_status in PRESENT_STATUSES)
 
     def __repr__(self) -> str:
         name = self.title or (self.user.first_name if self.user else "")
@@ -163,6 +189,31 @@ class FakeChat:
         if self.bot_status in ADMIN_STATUSES:
             self._world.updates.push("channel_post", message)
         return message
+
+    async def react(self, message_id: int, totals: Mapping[str, int]) -> JSON:
+        """Set the anonymous reaction totals of a channel post: ``message_reaction_count``.
+
+        ``totals`` maps an emoji (one Telegram allows: the heart is "\u2764", no U+FE0F),
+        ``"paid"`` or ``"custom_emoji:<id>"`` to its new total; totals replace the previous
+        ones, and a reaction left out has no count any more. The update goes to the bot only
+        if it administers the channel and named ``message_reaction_count`` in
+        ``allowed_updates``. Returns the MessageReactionCountUpdated object.
+        """
+        if self.type != "channel":
+            raise ValueError(f"{self!r} is not a channel; anonymous reaction counts are channels'")
+        if self.history.get(message_id) is None:
+            raise LookupError(f"no message {message_id} in {self!r}")
+        counts = reaction_counts(totals)
+        self.reactions[message_id] = counts
+        update: JSON = {
+            "chat": self.to_json(),
+            "message_id": message_id,
+            "date": self._world.now(),
+            "reactions": counts,
+        }
+        if self.bot_status in ADMIN_STATUSES:
+            self._world.updates.push("message_reaction_count", update)
+        return update
 
     async def add_member(self, user: FakeUser, status: MemberStatus = "member") -> None:
         """A user joins: a service message, and ``chat_member`` if the bot is an admin."""

@@ -350,8 +350,12 @@ class FakeTelegram:
         supergroup: bool = True,
         username: str | None = None,
         bot_status: MemberStatus = "member",
+        member_count: int | None = None,
     ) -> FakeChat:
-        """A (super)group with the bot in it as ``bot_status`` ("left" to add it later)."""
+        """A (super)group with the bot in it as ``bot_status`` ("left" to add it later).
+
+        ``member_count`` sets what getChatMemberCount answers (see ``FakeChat.member_count``).
+        """
         if chat_id is None:
             chat_id = (
                 -1_000_000_000_000 - next(self._supergroup_ids)
@@ -370,6 +374,8 @@ class FakeTelegram:
             chat.members[member.id] = "member"
         for admin in admins:
             chat.members[admin.id] = "administrator"
+        if member_count is not None:
+            chat.member_count = member_count
         return self._register(chat)
 
     def channel(
@@ -379,13 +385,20 @@ class FakeTelegram:
         username: str | None = None,
         *,
         bot_status: MemberStatus = "administrator",
+        member_count: int | None = None,
     ) -> FakeChat:
-        """A channel; bots can only post to channels they administer."""
+        """A channel; bots can only post to channels they administer.
+
+        ``member_count`` is its subscriber count as getChatMemberCount answers it (the bot
+        included); without it only the members added with ``add_member`` are counted.
+        """
         if chat_id is None:
             chat_id = -1_000_000_000_000 - next(self._supergroup_ids)
         chat = FakeChat(
             self._world, chat_id, "channel", title=title, username=username, bot_status=bot_status
         )
+        if member_count is not None:
+            chat.member_count = member_count
         return self._register(chat)
 
     async def add_bot_to(self, chat: FakeChat, *, by: FakeUser, admin: bool = False) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..actors import ADMIN_STATUSES, PRESENT_STATUSES, FakeChat, member_json
+from ..actors import ADMIN_STATUSES, FakeChat, member_json
 from ..errors import bad_request
 from ..state import World
 from ..wire import JSON, Params
@@ -65,12 +65,8 @@ class ChatMethods:
         return member_json(user.to_json(), chat.members.get(user_id, "left"))
 
     async def get_chat_member_count(self, p: Params) -> int:
-        """Members present, the bot included."""
-        chat = self.chats.chat(p, access="read")
-        if chat.user is not None:
-            return 2
-        present = sum(status in PRESENT_STATUSES for status in chat.members.values())
-        return present + (chat.bot_status in PRESENT_STATUSES)
+        """Members present, the bot included, or the count set on the chat."""
+        return self.chats.chat(p, access="read").member_count
 
     async def get_chat_administrators(self, p: Params) -> list[JSON]:
         """The administrators, the bot included when it is one."""
