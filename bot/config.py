@@ -78,6 +78,10 @@ class Settings:
     # Telegram's limits for sends: overall per second, and per group or channel per minute.
     send_per_second: float = 30.0
     group_per_minute: float = 20.0
+    # Paid broadcasts (`allow_paid_broadcast`): up to 1,000 messages a second, each beyond
+    # the free 30 charged in Telegram Stars to the bot's balance. Off unless asked for.
+    paid_broadcast: bool = False
+    paid_per_second: float = 1000.0
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
@@ -137,6 +141,8 @@ class Settings:
                            ("BOT_GROUP_PER_MINUTE", "group_per_minute")):
             if (raw := get(name)) is not None:
                 kwargs[attr] = float(_int(name, raw, minimum=1))
+        if (paid := get("BOT_PAID_BROADCAST")) is not None:
+            kwargs["paid_broadcast"] = _bool("BOT_PAID_BROADCAST", paid)
         if (level := get("BOT_LOG_LEVEL")) is not None:
             kwargs["log_level"] = level.upper()
         if (hook := get("BOT_WEBHOOK_URL")) is not None:
@@ -163,6 +169,15 @@ _INT_SETTINGS = {
     "BOT_DIGEST_HOUR": "digest_hour",
     "BOT_RECEIPT_SCRYPT_N": "receipt_scrypt_n",
 }
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: {raw!r} is not yes or no (use true or false)")
 
 
 def _int(name: str, raw: str, minimum: int | None = None) -> int:

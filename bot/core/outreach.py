@@ -13,18 +13,21 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core.backend import Backend, record_event
+from bot.core.posts import PostMeta, store_post
 from bot.core.schedule import out_of_quiet
 from bot.storage import queries as q
 
 log = logging.getLogger(__name__)
 
 BATCH = 32  # rows in flight at once: the most a crash can double
+PROGRESS_SECONDS = 3.0
 MAX_ATTEMPTS = 3
 
 
@@ -49,10 +52,32 @@ class TransientSendError(SendError):
     """Worth another try later (network, a 5xx, a 429 that outlasted the sender's retries)."""
 
 
-class Sender(Protocol):
-    """Sends one post to one chat on one channel; returns the message id."""
+@dataclass(frozen=True)
+class Recipient:
+    """Whom one outbox row is for."""
 
-    async def send(self, chat_id: str, lang: str, payload: dict[str, Any]) -> int:
+    subscriber_id: int
+    chat_id: str  # decrypted only for the send
+    lang: str
+    kind: str  # person, group, channel
+    channel: str = "telegram"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """The post a broadcast sends."""
+
+    broadcast_id: int
+    post_id: int
+    payload: dict[str, Any]
+    campaign: str | None = None
+    kind: str = "news"
+
+
+class Sender(Protocol):
+    """Sends one post to one recipient on one channel; returns the message id."""
+
+    async def send(self, to: Recipient, post: Outgoing) -> int:
         """Deliver, or raise a `SendError`."""
         ...
 
@@ -117,18 +142,21 @@ async def is_subscribed(b: Backend, channel: str, chat_id: str) -> bool:
 # -- broadcasts ------------------------------------------------------------------------
 async def create_broadcast(
     b: Backend, payload: dict[str, Any], now: dt.datetime, *, staff_id: int | None = None,
-    content_id: str | None = None,
+    content_id: str | None = None, meta: PostMeta | None = None,
 ) -> int:
-    """Store the post and an outbox row for every active subscriber; returns its id."""
-    texts = payload.get("text")
-    if not isinstance(texts, dict) or not str(texts.get("mn", "")).strip():
-        raise ValueError("a post needs its Mongolian text")
+    """Store the post and an outbox row for every recipient of its audience; returns its id."""
     async with b.db.tx() as conn:
-        post_id = await q.insert_post(
-            conn, content_id=content_id, payload=json.dumps(payload, ensure_ascii=False),
-            created_by=staff_id, created_at=now.isoformat(),
-        )
+        post_id = await store_post(conn, payload, meta or PostMeta(content_id=content_id),
+                                   staff_id, now)
         return await q.insert_broadcast(conn, post_id, now.isoformat())
+
+
+async def cancel_broadcast(b: Backend, broadcast_id: int, now: dt.datetime) -> int:
+    """Stop a broadcast now: nobody else gets it (rows in flight may still land)."""
+    async with b.db.tx() as conn:
+        skipped = await q.cancel_broadcast(conn, broadcast_id, now.isoformat())
+    await record_event(b, "broadcast_cancelled", now, broadcast=broadcast_id, skipped=skipped)
+    return skipped
 
 
 async def unfinished(b: Backend) -> list[int]:
@@ -152,7 +180,8 @@ async def progress(b: Backend, broadcast_id: int) -> Progress:
 
 async def run_broadcast(
     b: Backend, broadcast_id: int, sender: Sender, clock: Callable[[], dt.datetime],
-    *, on_progress: Callable[[Progress], Any] | None = None,
+    *, on_progress: Callable[[Progress], Awaitable[None]] | None = None,
+    progress_every: float = PROGRESS_SECONDS,
 ) -> Progress:
     """Send a broadcast to the end (or resume one); safe to call again after a crash."""
     async with b.db.tx() as conn:
@@ -168,15 +197,18 @@ async def run_broadcast(
     if again:
         log.info("broadcast %d resumed: %d in flight at the stop are sent again",
                  broadcast_id, again)
-    payload = json.loads(post["payload"])
+    outgoing = Outgoing(broadcast_id=broadcast_id, post_id=int(post["id"]),
+                        payload=json.loads(post["payload"]), campaign=post["campaign"],
+                        kind=str(post["kind"]))
     backoff = 1.0
+    reported = time.monotonic()
     while True:
         await _wait_out_quiet_hours(b, clock)
         async with b.db.tx() as conn:
             batch = await q.claim_batch(conn, broadcast_id, BATCH)
         if not batch:
             break
-        outcomes = await asyncio.gather(*(_deliver(b, sender, r, payload) for r in batch))
+        outcomes = await asyncio.gather(*(_deliver(b, sender, r, outgoing) for r in batch))
         outage = all(o[0] == "pending" for o in outcomes)
         await _record(b, broadcast_id, batch, outcomes, clock(), count_attempts=not outage)
         if outage:
@@ -188,14 +220,28 @@ async def run_broadcast(
             backoff = 1.0
             if any(o[0] == "pending" for o in outcomes):
                 await asyncio.sleep(1.0)
-        if on_progress is not None:
-            on_progress(await progress(b, broadcast_id))
+        if on_progress is not None and time.monotonic() - reported >= progress_every:
+            # Counting is a query over the broadcast's rows: every few seconds, not per batch.
+            reported = time.monotonic()
+            await _report(on_progress, await progress(b, broadcast_id))
     async with b.db.tx() as conn:
-        await q.set_broadcast_status(conn, broadcast_id, "done", clock().isoformat())
+        row = await q.get_broadcast(conn, broadcast_id)
+        if row is not None and row["status"] == "sending":  # a cancelled one stays so
+            await q.set_broadcast_status(conn, broadcast_id, "done", clock().isoformat())
     final = await progress(b, broadcast_id)
     await record_event(b, "broadcast_done", clock(), broadcast=broadcast_id, sent=final.sent,
                        failed=final.failed, skipped=final.skipped)
+    if on_progress is not None:
+        await _report(on_progress, final)
     return final
+
+
+async def _report(on_progress: Callable[[Progress], Awaitable[None]], now: Progress) -> None:
+    """Tell whoever watches; a failure to tell must not stop the broadcast."""
+    try:
+        await on_progress(now)
+    except Exception:
+        log.exception("broadcast progress not reported")
 
 
 Outcome = tuple[str, str, int | None, str | None]  # (row status, subscriber change, id, error)
@@ -209,10 +255,13 @@ async def _wait_out_quiet_hours(b: Backend, clock: Callable[[], dt.datetime]) ->
         await asyncio.sleep(min(wait, 60.0))
 
 
-async def _deliver(b: Backend, sender: Sender, row: Any, payload: dict[str, Any]) -> Outcome:
+async def _deliver(b: Backend, sender: Sender, row: Any, post: Outgoing) -> Outcome:
     try:
-        chat_id = b.vault.open_text(bytes(row["chat"]), f"subscriber:{row['channel']}")
-        message_id = await sender.send(chat_id, str(row["lang"]), payload)
+        to = Recipient(
+            subscriber_id=int(row["subscriber_id"]), lang=str(row["lang"]),
+            chat_id=b.vault.open_text(bytes(row["chat"]), f"subscriber:{row['channel']}"),
+            kind=str(row["kind"]), channel=str(row["channel"]))
+        message_id = await sender.send(to, post)
     except RecipientBlocked as exc:
         return "failed", "blocked", None, exc.reason
     except RecipientGone as exc:

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.core.backend import Backend, record_event
+from bot.core.posts import PostMeta, check_payload, store_post
+from bot.core.staff import POST_ROLES, require
 from bot.storage import queries as q
 
 GRACE = dt.timedelta(hours=2)
@@ -77,7 +79,7 @@ def occurrences(rule: Weekly, tz: ZoneInfo, after: dt.datetime, until: dt.dateti
 
 async def schedule_once(
     b: Backend, payload: dict[str, Any], at: dt.datetime, now: dt.datetime, *,
-    staff_id: int | None = None, content_id: str | None = None,
+    staff_id: int | None = None, content_id: str | None = None, meta: PostMeta | None = None,
 ) -> int:
     """A post to send once at `at` (after quiet hours if it falls in them)."""
     if at.tzinfo is None:
@@ -85,7 +87,8 @@ async def schedule_once(
     if at < now - GRACE:
         raise ScheduleError("in the past")
     async with b.db.tx() as conn:
-        post_id = await _post(conn, payload, staff_id, content_id, now)
+        post_id = await store_post(conn, payload, meta or PostMeta(content_id=content_id),
+                                   staff_id, now)
         return await q.insert_schedule(
             conn, post_id=post_id, kind="once", at=at.astimezone(dt.UTC).isoformat(),
             created_by=staff_id, created_at=now.isoformat(),
@@ -94,7 +97,7 @@ async def schedule_once(
 
 async def schedule_weekly(
     b: Backend, payload: dict[str, Any], rule: Weekly, now: dt.datetime, *,
-    staff_id: int | None = None, content_id: str | None = None,
+    staff_id: int | None = None, content_id: str | None = None, meta: PostMeta | None = None,
 ) -> int:
     """A post to send on `rule.days` at `rule.times`, from `start_on` to `end_on`."""
     if not rule.days or not rule.times:
@@ -104,7 +107,8 @@ async def schedule_weekly(
     if rule.end_on < rule.start_on:
         raise ScheduleError("ends before it starts")
     async with b.db.tx() as conn:
-        post_id = await _post(conn, payload, staff_id, content_id, now)
+        post_id = await store_post(conn, payload, meta or PostMeta(content_id=content_id),
+                                   staff_id, now)
         return await q.insert_schedule(
             conn, post_id=post_id, kind="weekly",
             days=",".join(str(d) for d in sorted(set(rule.days))),
@@ -112,13 +116,6 @@ async def schedule_weekly(
             start_on=rule.start_on.isoformat(), end_on=rule.end_on.isoformat(),
             created_by=staff_id, created_at=now.isoformat(),
         )
-
-
-async def _post(conn: aiosqlite.Connection, payload: dict[str, Any], staff_id: int | None,
-                content_id: str | None, now: dt.datetime) -> int:
-    return await q.insert_post(conn, content_id=content_id, created_by=staff_id,
-                               payload=json.dumps(payload, ensure_ascii=False),
-                               created_at=now.isoformat())
 
 
 def _weekly(row: aiosqlite.Row) -> Weekly:
@@ -184,3 +181,66 @@ async def fire_due(b: Backend, now: dt.datetime) -> tuple[list[int], list[Due]]:
         else:
             started.append(broadcast_id)
     return started, missed
+
+
+async def cancel(b: Backend, schedule_id: int, now: dt.datetime) -> bool:
+    """Cancel a schedule's future runs; False if it was not active."""
+    async with b.db.tx() as conn:
+        row = await q.get_schedule(conn, schedule_id)
+        if row is None or row["status"] != "active":
+            return False
+        await q.set_schedule_status(conn, schedule_id, "cancelled")
+    await record_event(b, "schedule_cancelled", now, schedule=schedule_id)
+    return True
+
+
+async def move(b: Backend, schedule_id: int, at: dt.datetime, now: dt.datetime) -> None:
+    """A one-off schedule to another time."""
+    if at.tzinfo is None:
+        raise ScheduleError("time without a time zone")
+    if at < now:
+        raise ScheduleError("in the past")
+    async with b.db.tx() as conn:
+        row = await q.get_schedule(conn, schedule_id)
+        if row is None or row["status"] != "active" or row["kind"] != "once":
+            raise ScheduleError("not an active one-off schedule")
+        await q.update_schedule(conn, schedule_id, at=at.astimezone(dt.UTC).isoformat())
+
+
+async def replace_content(b: Backend, schedule_id: int, payload: dict[str, Any]) -> None:
+    """New text or files for a schedule's runs still to come."""
+    check_payload(payload)
+    async with b.db.tx() as conn:
+        row = await q.get_schedule(conn, schedule_id)
+        if row is None or row["status"] != "active":
+            raise ScheduleError("not an active schedule")
+        await q.update_post_payload(conn, int(row["post_id"]),
+                                    json.dumps(payload, ensure_ascii=False))
+
+
+async def publish(
+    b: Backend, staff_id: int, payload: dict[str, Any], meta: PostMeta,
+    when: dt.datetime | Weekly | None, now: dt.datetime,
+) -> int:
+    """A staff member schedules a post: now (None), once at a time, or weekly.
+
+    "Now" is a one-off at the current time, so it takes the same path as every other
+    post: quiet hours, the exactly-once run record, the outbox.
+    """
+    async with b.db.read() as conn:
+        await require(conn, staff_id, POST_ROLES)
+    if isinstance(when, Weekly):
+        schedule_id = await schedule_weekly(b, payload, when, now, staff_id=staff_id, meta=meta)
+    else:
+        schedule_id = await schedule_once(b, payload, when or now, now, staff_id=staff_id,
+                                          meta=meta)
+    await record_event(b, "post_scheduled", now, kind=meta.kind, audience=meta.audience,
+                       source="content" if meta.content_id else "telegram")
+    return schedule_id
+
+
+async def staff_cancel(b: Backend, staff_id: int, schedule_id: int, now: dt.datetime) -> bool:
+    """`cancel`, for a staff member with the right to post."""
+    async with b.db.read() as conn:
+        await require(conn, staff_id, POST_ROLES)
+    return await cancel(b, schedule_id, now)

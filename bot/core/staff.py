@@ -14,6 +14,7 @@ from bot.storage import queries as q
 # Which roles may do what; admins may do everything.
 CASE_ROLES = frozenset({Role.ADMIN, Role.OFFICER})
 ADMIN_ROLES = frozenset({Role.ADMIN})
+POST_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.EDITOR})  # outreach
 
 
 async def role_of(conn: aiosqlite.Connection, user_id: int) -> Role | None:

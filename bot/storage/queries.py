@@ -33,6 +33,14 @@ async def _insert(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -
     return rowid
 
 
+async def _returning(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:
+    """The id an `INSERT … RETURNING id` (an upsert, too) gave back."""
+    row = await _one(conn, sql, params)
+    if row is None:
+        raise RuntimeError("statement returned no row")
+    return int(row[0])
+
+
 # -- meta ------------------------------------------------------------------------------
 async def get_meta(conn: aiosqlite.Connection, key: str) -> bytes | None:
     row = await _one(conn, "SELECT value FROM meta WHERE key = ?", (key,))
@@ -436,32 +444,73 @@ async def count_subscribers(conn: aiosqlite.Connection, status: str = "active") 
 
 async def insert_post(
     conn: aiosqlite.Connection, *, content_id: str | None, payload: str,
-    created_by: int | None, created_at: str,
+    created_by: int | None, created_at: str, kind: str = "news", campaign: str | None = None,
+    measure: str | None = None, title: str | None = None, audience: str = "subscribers",
 ) -> int:
     return await _insert(
         conn,
-        "INSERT INTO posts (content_id, payload, created_by, created_at) VALUES (?, ?, ?, ?)",
-        (content_id, payload, created_by, created_at),
+        "INSERT INTO posts (content_id, payload, created_by, created_at, kind, campaign,"
+        " measure, title, audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (content_id, payload, created_by, created_at, kind, campaign, measure, title, audience),
     )
+
+
+async def update_post_payload(conn: aiosqlite.Connection, post_id: int, payload: str) -> None:
+    await conn.execute("UPDATE posts SET payload = ? WHERE id = ?", (payload, post_id))
 
 
 async def get_post(conn: aiosqlite.Connection, post_id: int) -> Row | None:
     return await _one(conn, "SELECT * FROM posts WHERE id = ?", (post_id,))
 
 
+# Which recipients a post's audience means: people, registered groups and channels, or both.
+_AUDIENCE_KINDS = {
+    "subscribers": '["person"]',
+    "chats": '["group", "channel"]',
+    "all": '["person", "group", "channel"]',
+}
+
+
 async def insert_broadcast(conn: aiosqlite.Connection, post_id: int, created_at: str) -> int:
-    """A broadcast and its outbox, one row per active subscriber, in one statement."""
+    """A broadcast and its outbox, one row per active recipient of its audience, at once.
+
+    Its progress goes to whoever made the post (a staff member's private chat).
+    """
+    post = await _one(conn, "SELECT audience, created_by FROM posts WHERE id = ?", (post_id,))
+    kinds = _AUDIENCE_KINDS["subscribers" if post is None else str(post["audience"])]
     broadcast_id = await _insert(
-        conn, "INSERT INTO broadcasts (post_id, created_at) VALUES (?, ?)", (post_id, created_at)
+        conn, "INSERT INTO broadcasts (post_id, created_at, notify_chat) VALUES (?, ?, ?)",
+        (post_id, created_at, None if post is None else post["created_by"]),
     )
     async with conn.execute(
         "INSERT INTO outbox (broadcast_id, subscriber_id)"
-        " SELECT ?, id FROM subscribers WHERE status = 'active'",
-        (broadcast_id,),
+        " SELECT ?, id FROM subscribers WHERE status = 'active'"
+        " AND kind IN (SELECT value FROM json_each(?))",
+        (broadcast_id, kinds),
     ) as cur:
         total = cur.rowcount
     await conn.execute("UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id))
     return broadcast_id
+
+
+async def set_broadcast_notice(
+    conn: aiosqlite.Connection, broadcast_id: int, message_id: int
+) -> None:
+    await conn.execute("UPDATE broadcasts SET notify_message = ? WHERE id = ?",
+                       (message_id, broadcast_id))
+
+
+async def cancel_broadcast(conn: aiosqlite.Connection, broadcast_id: int, at: str) -> int:
+    """Stop a broadcast: its rows not yet sent are skipped. Returns how many."""
+    async with conn.execute(
+        "UPDATE outbox SET status = 'skipped', error = 'cancelled'"
+        " WHERE broadcast_id = ? AND status IN ('pending', 'inflight')", (broadcast_id,),
+    ) as cur:
+        skipped = cur.rowcount
+    await conn.execute(
+        "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
+        " WHERE id = ? AND status IN ('queued', 'sending')", (at, broadcast_id))
+    return skipped
 
 
 async def get_broadcast(conn: aiosqlite.Connection, broadcast_id: int) -> Row | None:
@@ -505,7 +554,7 @@ async def claim_batch(
     while True:
         rows = await _all(
             conn,
-            "SELECT o.subscriber_id, o.attempts, s.chat, s.lang, s.channel, s.status"
+            "SELECT o.subscriber_id, o.attempts, s.chat, s.lang, s.channel, s.status, s.kind"
             " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id"
             " WHERE o.broadcast_id = ? AND o.status = 'pending'"
             " ORDER BY o.subscriber_id LIMIT ?",
@@ -587,3 +636,186 @@ async def schedule_kind(conn: aiosqlite.Connection, schedule_id: int) -> str | N
 
 async def set_schedule_status(conn: aiosqlite.Connection, schedule_id: int, status: str) -> None:
     await conn.execute("UPDATE schedules SET status = ? WHERE id = ?", (status, schedule_id))
+
+
+# -- outreach: groups and channels ---------------------------------------------------------
+async def get_chat(conn: aiosqlite.Connection, tg_chat: int) -> Row | None:
+    return await _one(conn, "SELECT * FROM chats WHERE tg_chat = ?", (tg_chat,))
+
+
+async def get_chat_by_id(conn: aiosqlite.Connection, chat_id: int) -> Row | None:
+    return await _one(conn, "SELECT * FROM chats WHERE id = ?", (chat_id,))
+
+
+async def upsert_chat(
+    conn: aiosqlite.Connection, *, tg_chat: int, kind: str, title: str, is_admin: bool, at: str
+) -> int:
+    """Note a group or channel the bot is in; a known one keeps its decision."""
+    return await _returning(
+        conn,
+        "INSERT INTO chats (tg_chat, kind, title, is_admin, added_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (tg_chat) DO UPDATE SET title = excluded.title,"
+        " is_admin = excluded.is_admin, kind = excluded.kind,"
+        " status = CASE WHEN status = 'removed' THEN 'pending' ELSE status END RETURNING id",
+        (tg_chat, kind, title, int(is_admin), at),
+    )
+
+
+async def decide_chat(
+    conn: aiosqlite.Connection, chat_id: int, status: str, staff_id: int | None, at: str,
+    subscriber_id: int | None = None,
+) -> None:
+    await conn.execute(
+        "UPDATE chats SET status = ?, decided_by = ?, decided_at = ?,"
+        " subscriber_id = COALESCE(?, subscriber_id) WHERE id = ?",
+        (status, staff_id, at, subscriber_id, chat_id),
+    )
+
+
+async def list_chats(conn: aiosqlite.Connection) -> list[Row]:
+    return await _all(
+        conn, "SELECT * FROM chats WHERE status IN ('pending', 'active') ORDER BY kind, title")
+
+
+async def chat_of_subscriber(conn: aiosqlite.Connection, subscriber_id: int) -> Row | None:
+    return await _one(conn, "SELECT * FROM chats WHERE subscriber_id = ?", (subscriber_id,))
+
+
+async def upsert_recipient(
+    conn: aiosqlite.Connection, *, channel: str, key: bytes, chat: bytes, lang: str, day: str,
+    kind: str,
+) -> int:
+    """A group or channel as a recipient (active), keyed like a person's subscription."""
+    return await _returning(
+        conn,
+        "INSERT INTO subscribers (channel, key, chat, lang, status, joined_on, kind)"
+        " VALUES (?, ?, ?, ?, 'active', ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET status = 'active', chat = excluded.chat,"
+        " left_on = NULL RETURNING id",
+        (channel, key, chat, lang, day, kind),
+    )
+
+
+async def count_recipients(conn: aiosqlite.Connection) -> dict[str, int]:
+    """Active recipients by kind (person, group, channel)."""
+    rows = await _all(conn, "SELECT kind, COUNT(*) AS n FROM subscribers"
+                            " WHERE status = 'active' GROUP BY kind")
+    return {str(r["kind"]): int(r["n"]) for r in rows}
+
+
+# -- reach ---------------------------------------------------------------------------------
+async def insert_mark(
+    conn: aiosqlite.Connection, what: str, scope: str, key: bytes, day: str
+) -> bool:
+    """Once per person: False if this pseudonym already has the mark."""
+    async with conn.execute(
+        "INSERT OR IGNORE INTO reach_marks (what, scope, key, day) VALUES (?, ?, ?, ?)",
+        (what, scope, key, day),
+    ) as cur:
+        return cur.rowcount > 0
+
+
+async def count_marks(conn: aiosqlite.Connection, what: str, scope: str) -> int:
+    row = await _one(conn, "SELECT COUNT(*) AS n FROM reach_marks WHERE what = ? AND scope = ?",
+                     (what, scope))
+    return 0 if row is None else int(row["n"])
+
+
+async def insert_source(
+    conn: aiosqlite.Connection, code: str, name: str, created_by: int | None, at: str
+) -> bool:
+    async with conn.execute(
+        "INSERT OR IGNORE INTO sources (code, name, created_by, created_at) VALUES (?, ?, ?, ?)",
+        (code, name, created_by, at),
+    ) as cur:
+        return cur.rowcount > 0
+
+
+async def get_source(conn: aiosqlite.Connection, code: str) -> Row | None:
+    return await _one(conn, "SELECT * FROM sources WHERE code = ?", (code,))
+
+
+async def list_sources(conn: aiosqlite.Connection) -> list[Row]:
+    """Every named source with how many people arrived through it."""
+    return await _all(
+        conn,
+        "SELECT s.code, s.name, s.created_at,"
+        " (SELECT COUNT(*) FROM reach_marks m WHERE m.what = 'source' AND m.scope = s.code)"
+        " AS people FROM sources s ORDER BY s.created_at, s.code",
+    )
+
+
+async def insert_channel_post(
+    conn: aiosqlite.Connection, broadcast_id: int, chat_id: int, message_id: int,
+    members: int | None,
+) -> None:
+    await conn.execute(
+        "INSERT OR REPLACE INTO channel_posts (broadcast_id, chat_id, message_id, members)"
+        " VALUES (?, ?, ?, ?)", (broadcast_id, chat_id, message_id, members))
+
+
+async def set_channel_reactions(
+    conn: aiosqlite.Connection, tg_chat: int, message_id: int, total: int, at: str
+) -> bool:
+    """The latest reaction total of a channel post we sent; False if it is not ours."""
+    async with conn.execute(
+        "UPDATE channel_posts SET reactions = ?, reactions_at = ?"
+        " WHERE message_id = ? AND chat_id = (SELECT id FROM chats WHERE tg_chat = ?)",
+        (total, at, message_id, tg_chat),
+    ) as cur:
+        return cur.rowcount > 0
+
+
+async def channel_reach(conn: aiosqlite.Connection, broadcast_id: int) -> Row | None:
+    return await _one(
+        conn,
+        "SELECT COUNT(*) AS chats, COALESCE(SUM(members), 0) AS members,"
+        " COALESCE(SUM(reactions), 0) AS reactions FROM channel_posts WHERE broadcast_id = ?",
+        (broadcast_id,),
+    )
+
+
+async def get_media_file(conn: aiosqlite.Connection, path: str, digest: str) -> str | None:
+    row = await _one(conn, "SELECT file_id FROM media_files WHERE path = ? AND digest = ?",
+                     (path, digest))
+    return None if row is None else str(row["file_id"])
+
+
+async def put_media_file(conn: aiosqlite.Connection, path: str, digest: str, file_id: str
+                         ) -> None:
+    await conn.execute("INSERT OR REPLACE INTO media_files (path, digest, file_id)"
+                       " VALUES (?, ?, ?)", (path, digest, file_id))
+
+
+# -- staff's post lists --------------------------------------------------------------------
+async def upcoming_schedules(conn: aiosqlite.Connection, limit: int) -> list[Row]:
+    return await _all(
+        conn,
+        "SELECT sc.*, p.title, p.kind AS post_kind, p.campaign, p.audience, p.content_id"
+        " FROM schedules sc JOIN posts p ON p.id = sc.post_id"
+        " WHERE sc.status = 'active' ORDER BY COALESCE(sc.at, sc.start_on), sc.id LIMIT ?",
+        (limit,),
+    )
+
+
+async def recent_broadcasts(conn: aiosqlite.Connection, limit: int) -> list[Row]:
+    return await _all(
+        conn,
+        "SELECT b.*, p.title, p.kind AS post_kind, p.campaign, p.audience, p.content_id"
+        " FROM broadcasts b JOIN posts p ON p.id = b.post_id ORDER BY b.id DESC LIMIT ?",
+        (limit,),
+    )
+
+
+async def get_schedule(conn: aiosqlite.Connection, schedule_id: int) -> Row | None:
+    return await _one(conn, "SELECT * FROM schedules WHERE id = ?", (schedule_id,))
+
+
+async def update_schedule(conn: aiosqlite.Connection, schedule_id: int, **fields: Any) -> None:
+    names = ", ".join(f"{name} = ?" for name in fields)
+    await conn.execute(f"UPDATE schedules SET {names} WHERE id = ?",  # noqa: S608 (our names)
+                       (*fields.values(), schedule_id))
+
+
+async def broadcasts_of_post(conn: aiosqlite.Connection, post_id: int) -> list[Row]:
+    return await _all(conn, "SELECT * FROM broadcasts WHERE post_id = ? ORDER BY id", (post_id,))

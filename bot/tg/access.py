@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, filters
 
 from bot.core.models import Role
-from bot.core.staff import ADMIN_ROLES, CASE_ROLES
+from bot.core.staff import ADMIN_ROLES, CASE_ROLES, POST_ROLES
 from bot.tg.common import Ctx, Services
 
 
@@ -57,4 +57,5 @@ class Access:
     def __init__(self, services: dict[str, Services]) -> None:
         self.officer = StaffFilter(services, CASE_ROLES)
         self.admin = StaffFilter(services, ADMIN_ROLES)
+        self.poster = StaffFilter(services, POST_ROLES)  # outreach: /post, /posts, /qr
         self.any_staff = StaffFilter(services, frozenset(Role))

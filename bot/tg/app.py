@@ -14,22 +14,27 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, Co
 
 from bot.config import Settings
 from bot.core.backend import open_backend
+from bot.core.content import ContentLibrary
 from bot.core.orgs import OrgDirectory
 from bot.core.pacing import Pacer, PaceRules
 from bot.i18n import LANGS, t
 from bot.tg import broadcast, flood
 from bot.tg.access import Access
-from bot.tg.citizen import flow, start, subscribe
+from bot.tg.citizen import flow, reach, start, subscribe
 from bot.tg.common import App, Ctx, Services, answer_callback, reply
 from bot.tg.ordering import PerPersonOrder
 from bot.tg.pacing import Pace, PacedRateLimiter
-from bot.tg.staff import admin, cases, jobs
+from bot.tg.staff import admin, cases, chats, jobs, posts, sources
 
 log = logging.getLogger(__name__)
 
 CITIZEN_COMMANDS = ("start", "complain", "status", "subscribe", "unsubscribe", "privacy", "lang",
                     "help", "cancel")
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+# Inline queries and chosen results are shares; reaction counts come from channels where
+# the bot is an admin (Telegram sends them only when asked for by name).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER,
+                   Update.INLINE_QUERY, Update.CHOSEN_INLINE_RESULT,
+                   Update.MESSAGE_REACTION_COUNT]
 WEBHOOK_PATH = "telegram"
 
 
@@ -45,6 +50,8 @@ def build_app(
     `baseline=True` swaps in PTB's defaults (one update at a time, AIORateLimiter), which
     the benchmarks measure the bot against.
     """
+    # Paid broadcasts lift the overall limit to 1,000 a second (per-chat limits stay).
+    rate = settings.paid_per_second if settings.paid_broadcast else settings.send_per_second
     builder = (
         ApplicationBuilder()
         .token(settings.token.get())
@@ -54,7 +61,7 @@ def build_app(
         # Sends at Telegram's pace, replies first, 429s waited out (see bot/core/pacing.py).
         .rate_limiter(cast(BaseRateLimiter[Pace], AIORateLimiter(max_retries=3)) if baseline
                       else PacedRateLimiter(Pacer(PaceRules(
-                          per_second=settings.send_per_second, burst=int(settings.send_per_second),
+                          per_second=rate, burst=int(rate),
                           group_per_minute=settings.group_per_minute,
                           group_burst=int(settings.group_per_minute)))))
         # Different people at once, each person's updates in order (see ordering.py).
@@ -78,11 +85,16 @@ def build_app(
     # 2. Staff commands and buttons, filtered by role, in private chats only.
     cases.register(app, access)
     admin.register(app, access)
+    posts.register(app, access)
+    sources.register(app, access)
+    chats.register(app, access)
     # 3. The same staff commands from anyone else are refused, not silently ignored.
     admin.register_refusals(app)
-    # 4. Citizen commands and menu buttons; opting in and out of posts.
+    # 4. Citizen commands and menu buttons; opting in and out of posts; the buttons under
+    #    posts (useful, pledge) and shares through inline mode.
     start.register(app)
     subscribe.register(app)
+    reach.register(app)
     # 5. Last: stale or forged buttons nothing else took.
     start.register_catch_alls(app)
 
@@ -96,7 +108,8 @@ async def on_startup(app: App) -> None:
     clock: Callable[[], dt.datetime] = app.bot_data["clock"]
     backend = await open_backend(settings, clock())
     svc = Services(settings=settings, backend=backend, clock=clock,
-                   orgs=OrgDirectory(settings.content_dir / "organizations.yaml"))
+                   orgs=OrgDirectory(settings.content_dir / "organizations.yaml"),
+                   content=ContentLibrary(settings.content_dir))
     app.bot_data["svc"] = svc
     from bot.core.staff import staff_ids
 

@@ -24,6 +24,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, filters
 from bot.config import Settings
 from bot.core import complaints
 from bot.core.backend import Backend
+from bot.core.content import ContentLibrary
 from bot.core.models import Citizen, Kind, NoticeTarget, Role, Status
 from bot.core.orgs import OrgDirectory
 from bot.i18n import DEFAULT_LANG, all_langs, t
@@ -44,6 +45,7 @@ class Services:
     backend: Backend
     orgs: OrgDirectory
     clock: Callable[[], dt.datetime]
+    content: ContentLibrary
     staff: dict[int, Role] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:

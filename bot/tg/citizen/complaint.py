@@ -624,6 +624,8 @@ def entry_points() -> list[BaseHandler[Update, Ctx, Any]]:
     """What starts (or resumes) a submission, from anywhere."""
     return [
         CommandHandler("complain", begin, filters=PRIVATE),
+        # t.me/<bot>?start=complain: the "Report" button under a post, in any chat.
+        CommandHandler("start", begin, filters=PRIVATE & filters.Regex(r"^/start complain$")),
         MessageHandler(PRIVATE & menu_button("menu.complain"), begin),
         CallbackQueryHandler(resume, pattern=r"^c:resume$"),
         CallbackQueryHandler(cancel, pattern=r"^c:discard$"),

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import cast
 
 from bot.core import cases, complaints, limits
 from bot.core import schedule as schedules
 from bot.i18n import t
 from bot.tg.broadcast import resume_broadcasts, start_broadcast
-from bot.tg.common import App, Ctx, tell_staff
+from bot.tg.common import App, Ctx, esc, tell_staff
 from bot.tg.render import case_line
 
 log = logging.getLogger(__name__)
 
 CLEANUP_SECONDS = 60
 SCHEDULE_SECONDS = 30
+CONTENT_SECONDS = 60
 
 
 async def digest(ctx: Ctx) -> None:
@@ -61,6 +63,10 @@ def schedule(app: App) -> None:
     # so nothing is lost with the in-memory job queue at a restart.
     app.job_queue.run_repeating(send_due_posts, interval=SCHEDULE_SECONDS, first=1,
                                 name="schedules")
+    # A broken content file is skipped, logged and told to staff: at start, then whenever
+    # the folder changes.
+    app.job_queue.run_repeating(check_content, interval=CONTENT_SECONDS, first=2,
+                                name="content")
 
 
 async def send_due_posts(ctx: Ctx) -> None:
@@ -78,3 +84,25 @@ async def send_due_posts(ctx: Ctx) -> None:
 async def resume(ctx: Ctx) -> None:
     """Go on with every broadcast that a stop interrupted."""
     await resume_broadcasts(cast(App, ctx.application))
+
+
+async def check_content(ctx: Ctx) -> None:
+    """Tell staff about content files that could not be loaded (each problem once)."""
+    svc = ctx.svc
+    data = ctx.bot_data
+    first = not data.get("content_checked")
+    data["content_checked"] = True
+    problems = list(svc.content.errors) if first else svc.content.refresh()
+    if problems:
+        lines = [t("mn", "staff.content_problems", n=len(problems))]
+        root = svc.content.root
+        lines += [f"• <code>{esc(_relative(p.path, root))}</code>: {esc(p.field)}: {esc(p.reason)}"
+                  for p in problems[:20]]
+        await tell_staff(ctx, lines)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return path.name
