@@ -76,7 +76,9 @@ class TelegramSender:
             if chat is None:
                 return
             try:
-                members: int | None = await self._app.bot.get_chat_member_count(int(to.chat_id))
+                # The count includes the bot itself, which reads nothing.
+                count = await self._app.bot.get_chat_member_count(int(to.chat_id))
+                members: int | None = max(count - 1, 0)
             except TelegramError as exc:
                 log.info("member count unknown: %s", exc.__class__.__name__)
                 members = None

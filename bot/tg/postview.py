@@ -115,8 +115,9 @@ class _Upload:
     data: bytes
     name: str
 
-    def file(self) -> InputFile:
-        return InputFile(self.data, filename=self.name)
+    def file(self, attach: bool) -> InputFile:
+        # In an album each file travels as its own part, named by attach://.
+        return InputFile(self.data, filename=self.name, attach=attach)
 
 
 @dataclass
@@ -231,8 +232,8 @@ async def _resolve(app: App, item: dict[str, Any]) -> str | _Upload:
     return _Upload(rel, digest, await asyncio.to_thread(path.read_bytes), path.name)
 
 
-def _as_file(resolved: str | _Upload) -> str | InputFile:
-    return resolved.file() if isinstance(resolved, _Upload) else resolved
+def _as_file(resolved: str | _Upload, attach: bool) -> str | InputFile:
+    return resolved.file(attach) if isinstance(resolved, _Upload) else resolved
 
 
 async def _remember(app: App, media: list[dict[str, Any]], files: list[str | _Upload],
@@ -253,11 +254,11 @@ async def _send_media(
     """Send with files; the first upload of a content file is remembered by its file id."""
     files = [await _resolve(app, item) for item in media]
     if all(isinstance(f, str) for f in files):
-        return await send([_as_file(f) for f in files])
+        return await send([_as_file(f, len(media) > 1) for f in files])
     cache = MediaCache.of(app)
     async with cache.lock("\x00".join(str(i.get("path")) for i in media)):
         files = [await _resolve(app, item) for item in media]  # someone may have uploaded
-        sent = await send([_as_file(f) for f in files])
+        sent = await send([_as_file(f, len(media) > 1) for f in files])
         await _remember(app, media, files, [sent] if isinstance(sent, Message) else sent)
     return sent
 
