@@ -186,20 +186,32 @@ async def import_csv(b: Backend, staff_id: int, text: str, now: dt.datetime) -> 
 
 
 # -- notes for the report --------------------------------------------------------------
+@dataclass(frozen=True)
+class Note:
+    """Staff's words for a measure in one report, and the implementation percent they set."""
+
+    text: str
+    percent: int | None
+
+
 async def set_note(b: Backend, staff_id: int, year: int, half: int, measure: str, text: str,
-                   now: dt.datetime) -> None:
+                   now: dt.datetime, percent: int | None = None) -> None:
     """Staff's own words for a measure in a report (half 0 is the year-end report)."""
     if half not in (0, 1, 2) or not MEASURE.match(measure):
         raise ActivityError("measure", "a plan measure number like 1.1")
+    if percent is not None and not 0 <= percent <= 100:
+        raise ActivityError("percent", "0 to 100")
     if len(text) > NOTE_LIMIT:
         raise ActivityError("note", f"at most {NOTE_LIMIT} characters")
     async with b.db.tx() as conn:
         await require(conn, staff_id, POST_ROLES)
-        await oq.put_note(conn, year, half, measure, text.strip(), staff_id, now.isoformat())
+        await oq.put_note(conn, year, half, measure, text.strip(), percent, staff_id,
+                          now.isoformat())
         await audit(conn, staff_id, "report_note", now, detail=f"{year}/{half}/{measure}")
 
 
-async def notes(b: Backend, year: int, half: int) -> dict[str, str]:
+async def notes(b: Backend, year: int, half: int) -> dict[str, Note]:
     """Notes by measure for one report."""
     async with b.db.read() as conn:
-        return {str(r["measure"]): str(r["text"]) for r in await oq.notes(conn, year, half)}
+        return {str(r["measure"]): Note(str(r["text"]), r["percent"])
+                for r in await oq.notes(conn, year, half)}

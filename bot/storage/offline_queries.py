@@ -38,10 +38,11 @@ async def activities(
 
 
 async def put_note(conn: aiosqlite.Connection, year: int, half: int, measure: str, text: str,
-                   staff_id: int | None, at: str) -> None:
+                   percent: int | None, staff_id: int | None, at: str) -> None:
     await conn.execute(
-        "INSERT OR REPLACE INTO measure_notes (year, half, measure, text, updated_by, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)", (year, half, measure, text, staff_id, at))
+        "INSERT OR REPLACE INTO measure_notes"
+        " (year, half, measure, text, percent, updated_by, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)", (year, half, measure, text, percent, staff_id, at))
 
 
 async def notes(conn: aiosqlite.Connection, year: int, half: int) -> list[Row]:

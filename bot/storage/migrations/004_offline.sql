@@ -25,6 +25,7 @@ CREATE TABLE measure_notes (
     half       INTEGER NOT NULL CHECK (half IN (0, 1, 2)),   -- 0: the whole year
     measure    TEXT NOT NULL,
     text       TEXT NOT NULL,
+    percent    INTEGER CHECK (percent IS NULL OR percent BETWEEN 0 AND 100),  -- "Хэрэгжилт N%"
     updated_by INTEGER,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (year, half, measure)
