@@ -697,9 +697,11 @@ def _plural(n: int, word: str) -> str:
 def check(root: Path, out: TextIO) -> int:
     """Validate the content folder and print every problem as `path: field: reason`.
 
-    Checks the posts, their media, campaigns.yaml and organizations.yaml. Ends with a
-    summary line; returns 0 when everything is fine, 1 otherwise.
+    Checks the posts, their media, campaigns.yaml, organizations.yaml and, when there is
+    a plan/ folder, the plans, notes and signers in it. Ends with a summary line; returns 0
+    when everything is fine, 1 otherwise.
     """
+    from bot.core.plan import check_plans  # the plan module imports this one
     library = load_library(root)
     errors: list[ContentError] = list(library.errors)
     orgs_path = root / "organizations.yaml"
@@ -713,11 +715,17 @@ def check(root: Path, out: TextIO) -> int:
         errors.append(ContentError(orgs_path, "(file)", f"cannot be read: {exc}"))
     except ContentError as exc:
         errors.append(exc)
+    plans, plan_errors = check_plans(root)
+    errors.extend(plan_errors)
     for error in errors:
         print(error, file=out)
     media = sum(len(p.media) for p in library.posts)
     counts = (f"{_plural(len(library.posts), 'post')}, {_plural(media, 'media file')}, "
               f"{_plural(len(library.campaigns), 'campaign')}, {_plural(orgs, 'organization')}")
+    if plans.root.is_dir():
+        measures = sum(len(p.measures) for p in plans.plans.values())
+        counts += (f", {_plural(len(plans.plans), 'plan')} "
+                   f"({_plural(measures, 'measure')})")
     if errors:
         files = len({e.path for e in errors})
         print(f"{root}: {_plural(len(errors), 'problem')} in {_plural(files, 'file')}; "
