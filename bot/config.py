@@ -5,6 +5,7 @@ The `BOT_*` names are an interface: other tools, the sandbox and CI set them.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,6 +83,10 @@ class Settings:
     # the free 30 charged in Telegram Stars to the bot's balance. Off unless asked for.
     paid_broadcast: bool = False
     paid_per_second: float = 1000.0
+    # No posts to subscribers between these local times (None: any time of day).
+    quiet_hours: tuple[dt.time, dt.time] | None = (dt.time(22, 0), dt.time(8, 0))
+    # Seconds to wait for Telegram to answer a request before trying again.
+    http_timeout: float = 10.0
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
@@ -138,9 +143,12 @@ class Settings:
             if (raw := get(name)) is not None:
                 kwargs[attr] = _int(name, raw, minimum=1)
         for name, attr in (("BOT_SEND_PER_SECOND", "send_per_second"),
-                           ("BOT_GROUP_PER_MINUTE", "group_per_minute")):
+                           ("BOT_GROUP_PER_MINUTE", "group_per_minute"),
+                           ("BOT_HTTP_TIMEOUT", "http_timeout")):
             if (raw := get(name)) is not None:
                 kwargs[attr] = float(_int(name, raw, minimum=1))
+        if (quiet := get("BOT_QUIET_HOURS")) is not None:
+            kwargs["quiet_hours"] = _quiet_hours(quiet)
         if (paid := get("BOT_PAID_BROADCAST")) is not None:
             kwargs["paid_broadcast"] = _bool("BOT_PAID_BROADCAST", paid)
         if (level := get("BOT_LOG_LEVEL")) is not None:
@@ -169,6 +177,19 @@ _INT_SETTINGS = {
     "BOT_DIGEST_HOUR": "digest_hour",
     "BOT_RECEIPT_SCRYPT_N": "receipt_scrypt_n",
 }
+
+
+def _quiet_hours(raw: str) -> tuple[dt.time, dt.time] | None:
+    """Quiet hours from text like `22:00-08:00` (local times), or `off`."""
+    if raw.strip().lower() in ("off", "none", "no", "0"):
+        return None
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise ConfigError(f"BOT_QUIET_HOURS: {raw!r} is not like 22:00-08:00 or off") from None
+    if start == end:
+        raise ConfigError("BOT_QUIET_HOURS: the start and the end are the same time")
+    return start, end
 
 
 def _bool(name: str, raw: str) -> bool:

@@ -185,3 +185,20 @@ async def test_a_cancelled_broadcast_stops_and_stays_cancelled(h: Harness) -> No
     assert not any("Зогсоох" in text_of(m) for u in users for m in u.messages())
     recent = await posts.recent(backend)
     assert recent[0].status == "cancelled"
+
+
+async def test_the_news_button_opts_in_and_out_in_place(h: Harness) -> None:
+    saraa = h.fake.user(first_name="Сараа")
+    await saraa.send("/start")
+    await expect(saraa, "110")
+    await saraa.send("📰 Мэдээ авах")
+    offer = await expect(saraa, "авах уу")
+    await press(saraa, "✅ Мэдээ авах", message_id=offer["message_id"])
+    await expect_edit(saraa, "бүртгүүллээ")
+    backend = _svc(h).backend
+    assert await outreach.is_subscribed(backend, "telegram", str(saraa.id))
+    await press(saraa, "🔕 Мэдээ авахаа зогсоох", message_id=offer["message_id"])
+    await expect_edit(saraa, "зогсоолоо")
+    assert not await outreach.is_subscribed(backend, "telegram", str(saraa.id))
+    await saraa.send("📰 Мэдээ авах")
+    await expect(saraa, "авах уу")

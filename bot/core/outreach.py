@@ -251,7 +251,8 @@ async def _wait_out_quiet_hours(b: Backend, clock: Callable[[], dt.datetime]) ->
     """A broadcast running into 22:00 pauses until 08:00 (subscribers sleep)."""
     # Re-read the clock each minute rather than sleep once: the clock is injected, and a
     # long single sleep would outlive a changed clock in tests or a suspended machine.
-    while (wait := (out_of_quiet(clock(), b.settings.tz) - clock()).total_seconds()) > 0:  # noqa: ASYNC110
+    quiet = b.settings.quiet_hours
+    while (wait := (out_of_quiet(clock(), b.settings.tz, quiet) - clock()).total_seconds()) > 0:  # noqa: ASYNC110
         await asyncio.sleep(min(wait, 60.0))
 
 

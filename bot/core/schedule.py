@@ -51,16 +51,21 @@ class Due:
     missed: bool
 
 
-def out_of_quiet(when: dt.datetime, tz: ZoneInfo, quiet: tuple[dt.time, dt.time] = QUIET
-                 ) -> dt.datetime:
-    """The same moment, or the end of quiet hours if it falls inside them."""
+def out_of_quiet(when: dt.datetime, tz: ZoneInfo,
+                 quiet: tuple[dt.time, dt.time] | None = QUIET) -> dt.datetime:
+    """The same moment, or the end of quiet hours if it falls inside them (None: no quiet)."""
+    if quiet is None:
+        return when
     local = when.astimezone(tz)
     start, end = quiet
     t = local.timetz().replace(tzinfo=None)
-    if start <= t or t < end:
-        day = local.date() + (dt.timedelta(days=1) if t >= start else dt.timedelta())
-        return dt.datetime.combine(day, end, tz).astimezone(dt.UTC)
-    return when
+    over_midnight = end < start
+    inside = (start <= t or t < end) if over_midnight else (start <= t < end)
+    if not inside:
+        return when
+    day = local.date() + (dt.timedelta(days=1) if over_midnight and t >= start
+                          else dt.timedelta())
+    return dt.datetime.combine(day, end, tz).astimezone(dt.UTC)
 
 
 def occurrences(rule: Weekly, tz: ZoneInfo, after: dt.datetime, until: dt.datetime
@@ -141,7 +146,7 @@ async def due(b: Backend, now: dt.datetime) -> list[Due]:
             else:
                 moments = list(occurrences(_weekly(row), tz, after, now + dt.timedelta(hours=12)))
             for moment in moments:
-                send_at = out_of_quiet(moment, tz)
+                send_at = out_of_quiet(moment, tz, b.settings.quiet_hours)
                 if send_at > now:
                     continue
                 found.append(Due(int(row["id"]), int(row["post_id"]), moment,

@@ -20,7 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.config import Secret, Settings
-from bot.core import schedule
+from bot.core import posts, schedule
 from bot.core.backend import Backend
 from bot.core.content import load_library
 from bot.fakegram import FakeTelegram, FakeUser, Limits
@@ -161,9 +161,9 @@ async def schedule_demo_posts(backend: Backend, settings: Settings, now: dt.date
         post = library.get(post_id)
         if post is None:
             continue
-        payload = {"text": {lang: post.message(lang) for lang in ("mn", "en")}}
+        payload, meta = posts.from_content(post)  # its poster and buttons too
         await schedule.schedule_once(backend, payload, now + dt.timedelta(minutes=minutes), now,
-                                     content_id=post_id)
+                                     meta=meta)
 
 
 async def run_demo(port: int = DEFAULT_PORT, data_dir: Path | None = None,

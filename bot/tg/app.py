@@ -12,6 +12,7 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, ContextTypes
 
+from bot import logs
 from bot.config import Settings
 from bot.core.backend import open_backend
 from bot.core.content import ContentLibrary
@@ -58,6 +59,10 @@ def build_app(
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(ContextTypes(context=Ctx))
+        # A request Telegram has not answered in time is given up and retried (a weak link
+        # must not hang a handler); polling keeps its own, longer timeout.
+        .connect_timeout(settings.http_timeout).read_timeout(settings.http_timeout)
+        .write_timeout(settings.http_timeout).pool_timeout(settings.http_timeout)
         # Sends at Telegram's pace, replies first, 429s waited out (see bot/core/pacing.py).
         .rate_limiter(cast(BaseRateLimiter[Pace], AIORateLimiter(max_retries=3)) if baseline
                       else PacedRateLimiter(Pacer(PaceRules(
@@ -217,3 +222,5 @@ def quiet_libraries() -> None:
     """Silence httpx (its URLs hold the token) and PTB (its debug log holds updates)."""
     for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A flaky Telegram makes PTB log an error per request: once a minute is enough.
+    logs.install(logs.NOISY)

@@ -116,16 +116,17 @@ def org_name(svc: Services, lang: str, code: str | None) -> str:
 
 
 # -- the main menu (a reply keyboard) -------------------------------------------------
-MENU_KEYS = ("menu.complain", "menu.status", "menu.about", "menu.lang")
+MENU_KEYS = ("menu.complain", "menu.status", "menu.news", "menu.about", "menu.lang")
 
 
 def main_menu(lang: str) -> ReplyKeyboardMarkup:
-    """The four big buttons citizens see under the message field."""
+    """The big buttons citizens see under the message field."""
     return ReplyKeyboardMarkup(
         [
             [KeyboardButton(t(lang, "menu.complain"))],
             [KeyboardButton(t(lang, "menu.status"))],
-            [KeyboardButton(t(lang, "menu.about")), KeyboardButton(t(lang, "menu.lang"))],
+            [KeyboardButton(t(lang, "menu.news")), KeyboardButton(t(lang, "menu.about"))],
+            [KeyboardButton(t(lang, "menu.lang"))],
         ],
         resize_keyboard=True,
         is_persistent=True,

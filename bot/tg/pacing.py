@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.core.pacing import Pacer, Priority
@@ -28,13 +28,21 @@ _SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendvideo", "se
 
 @dataclass(frozen=True)
 class Pace:
-    """Per-call `rate_limit_args`: how urgent a send is, and how often to retry a 429."""
+    """Per-call `rate_limit_args`: urgency, and retries of 429s and of network failures.
+
+    A network failure is a 502, a dropped connection, or no answer in time. A retried send
+    may arrive twice if the first one landed and only its answer was lost; for a reply to a
+    citizen that beats an error. Broadcasts retry through their outbox instead, which
+    counts the attempts.
+    """
 
     priority: Priority = Priority.REPLY
     retries: int = 3
+    network_retries: int = 2
 
 
-BROADCAST = Pace(Priority.BROADCAST, retries=5)
+BROADCAST = Pace(Priority.BROADCAST, retries=5, network_retries=0)
+NETWORK_BACKOFF = 0.5  # seconds before the first network retry; doubled each time
 
 
 class PacedRateLimiter(BaseRateLimiter[Pace]):
@@ -63,7 +71,9 @@ class PacedRateLimiter(BaseRateLimiter[Pace]):
         chat_id = _chat(data.get("chat_id"))
         paced = chat_id is not None and endpoint.lower() in _SENDS
         pace = rate_limit_args or Pace(retries=self._max_retries)
-        for attempt in range(pace.retries + 1):
+        network_left = pace.network_retries
+        attempt = 0
+        while True:
             if paced and chat_id is not None:
                 await self.pacer.acquire(chat_id, pace.priority)
             try:
@@ -71,13 +81,20 @@ class PacedRateLimiter(BaseRateLimiter[Pace]):
             except RetryAfter as exc:
                 if attempt == pace.retries:
                     raise
+                attempt += 1
                 wait = _seconds(exc.retry_after) + 0.1
                 log.info("429 from Telegram on %s: waiting %.1f s", endpoint, wait)
                 if chat_id is not None:
                     self.pacer.block(chat_id, wait)
                 if not paced:
                     await asyncio.sleep(wait)
-        raise RuntimeError("unreachable")  # the loop returns or raises
+            except NetworkError as exc:  # TimedOut too; a 502 page arrives as a NetworkError
+                # BadRequest is a NetworkError in PTB, but Telegram said no: never retried.
+                if isinstance(exc, BadRequest) or network_left == 0 \
+                        or endpoint.lower() == "getupdates":
+                    raise
+                await asyncio.sleep(NETWORK_BACKOFF * 2 ** (pace.network_retries - network_left))
+                network_left -= 1
 
 
 def _chat(value: object) -> int | str | None:
