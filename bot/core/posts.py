@@ -16,12 +16,15 @@ the audience live in the post's row, for statistics and the report.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.backend import Backend
 from bot.core.content import ACTIONS, KINDS, MEDIA_TYPES, Post
+from bot.core.staff import POST_ROLES, require
 from bot.storage import queries as q
 
 AUDIENCES = ("subscribers", "chats", "all")
@@ -215,3 +218,69 @@ async def load(b: Backend, post_id: int) -> tuple[dict[str, Any], PostMeta] | No
                     title=row["title"], audience=str(row["audience"]),
                     content_id=row["content_id"])
     return json.loads(row["payload"]), meta
+
+
+# -- composing a post in a chat (/post) --------------------------------------------------
+_MEASURE = re.compile(r"^\d{1,2}(\.\d{1,2}){0,3}$")  # as in the content library: "1.1"
+_TAGS = re.compile(r"<[^>]*>")
+TITLE_LENGTH = 60
+# The kind a post probably is, from its first file (staff can change it).
+KIND_OF_MEDIA = {"photo": "poster", "video": "video", "document": "handbook",
+                 "animation": "news"}
+
+
+def parse_measure(text: str) -> str:
+    """A plan measure as staff type it ("1.1", "2.3."); raises `PostError`."""
+    value = text.strip().replace(",", ".").rstrip(".")
+    if not _MEASURE.match(value):
+        raise PostError("a plan measure is numbers with dots, like 1.1")
+    return value
+
+
+def title_from(payload: dict[str, Any]) -> str | None:
+    """A short title for staff's lists: the first line of the Mongolian text, as plain text."""
+    text = html.unescape(_TAGS.sub("", str(payload.get("text", {}).get("mn", ""))))
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not line:
+        return None
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def actions_of(payload: dict[str, Any]) -> list[str]:
+    """The bot actions among a payload's buttons (useful, share, pledge, complain)."""
+    return [str(b["action"]) for b in payload.get("buttons", []) if b.get("action")]
+
+
+def with_action(payload: dict[str, Any], action: str, on: bool) -> dict[str, Any]:
+    """The payload with the button for `action` added or removed; link buttons stay."""
+    if action not in ACTIONS:
+        raise PostError(f"unknown button action {action!r}")
+    buttons = [b for b in payload.get("buttons", []) if b.get("action") != action]
+    if on:
+        buttons.append({"action": action})
+    actions = [b for b in buttons if b.get("action")]
+    actions.sort(key=lambda b: ACTIONS.index(b["action"]))
+    links = [b for b in buttons if not b.get("action")]
+    return {**payload, "buttons": actions + links}
+
+
+async def audience_counts(b: Backend) -> dict[str, int]:
+    """How many would get a post now, for each audience."""
+    async with b.db.read() as conn:
+        kinds = await q.count_recipients(conn)
+    people = kinds.get("person", 0)
+    chats = kinds.get("group", 0) + kinds.get("channel", 0)
+    return {"subscribers": people, "chats": chats, "all": people + chats}
+
+
+async def staff_stop(b: Backend, staff_id: int, broadcast_id: int, now: dt.datetime
+                     ) -> int | None:
+    """A staff member stops a running broadcast; how many it skipped, None if not running."""
+    async with b.db.read() as conn:
+        await require(conn, staff_id, POST_ROLES)
+        row = await q.get_broadcast(conn, broadcast_id)
+    if row is None or row["status"] not in ("queued", "sending"):
+        return None
+    from bot.core import outreach  # outreach imports this module
+
+    return await outreach.cancel_broadcast(b, broadcast_id, now)

@@ -1,4 +1,4 @@
-"""One conversation for everything done step by step: submitting, /status, and staff input.
+"""One conversation for everything done step by step: submitting, /status, staff input, /post.
 
 They are one ConversationHandler on purpose. With several, a person who left one flow for
 another (the menu is always there) would still have the first one waiting, and it would take
@@ -39,7 +39,7 @@ from bot.tg.common import (
     main_menu,
     reply,
 )
-from bot.tg.staff import actions
+from bot.tg.staff import actions, posts
 
 END = ConversationHandler.END
 Handlers = list[BaseHandler[Update, Ctx, Any]]
@@ -52,6 +52,8 @@ async def cancel(update: Update, ctx: Ctx) -> int:
         return await status.cancel(update, ctx)
     if flow == "staff":
         return await actions.abort(update, ctx)
+    if flow in (posts.FLOW_NEW, posts.FLOW_EDIT):
+        return await posts.cancel(update, ctx)
     return await complaint.cancel(update, ctx)
 
 
@@ -75,13 +77,15 @@ async def timed_out(update: object, ctx: Ctx) -> None:
 
 def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
     """Every step of every flow; `/cancel`, Cancel buttons and the menu work at each one."""
-    steps = {**complaint.states(), **status.states(), **actions.states(access)}
+    steps = {**complaint.states(), **status.states(), **actions.states(access),
+             **posts.states(access)}
 
     async def pick_up(update: Update, ctx: Ctx) -> object:
         """Continues a saved draft at its step when no flow is running (after a restart).
 
         The message or button is handled as if nothing had happened; with no draft, the
-        person is pointed to the menu.
+        person is pointed to the menu. A citizen's drafts come first (they expire within
+        the half hour); then a staff member's post being composed.
         """
         who = citizen(update)
         backend = ctx.svc.backend
@@ -94,6 +98,8 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
         elif draft is not None:
             step = draft.step if draft.step in complaint.PROMPTS else complaint.KIND
             flow = "complaint"
+        elif (post := await posts.pending(update, ctx)) is not None:
+            step, flow = post
         if step is None:
             lang = await lang_of(update, ctx)
             if update.callback_query is not None:
@@ -113,17 +119,21 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
             return step
         if draft is not None and flow == "complaint":
             return await complaint.offer_resume(update, ctx, draft)
+        if flow in (posts.FLOW_NEW, posts.FLOW_EDIT):
+            return await posts.remind(update, ctx, flow)
         return await status.remind(update, ctx)
 
     entries: Handlers = [
         *complaint.entry_points(), *status.entry_points(), *actions.entry_points(access),
+        *posts.entry_points(access),
         MessageHandler(PRIVATE & ~filters.COMMAND & ~ANY_MENU_BUTTON & ~filters.StatusUpdate.ALL,
                        pick_up),
-        CallbackQueryHandler(pick_up, pattern=r"^(c|st):"),
+        CallbackQueryHandler(pick_up, pattern=r"^(c|st|pp|pe):"),
     ]
     cancels: Handlers = [
         CommandHandler("cancel", cancel, filters=PRIVATE),
         *complaint.cancel_handlers(), *status.cancel_handlers(), *actions.cancel_handlers(access),
+        *posts.cancel_handlers(access),
     ]
     with warnings.catch_warnings():
         # PTB warns that per_message=False does not track buttons per message; one state
