@@ -6,9 +6,9 @@ The format is described for staff in `content/plan/README.md`:
   office's numbering (1.1, 1.2 … 6.5.2), the performance indicator, and optionally the
   `links` that say which of the bot's figures belong to the measure and `targets` from
   which "Хэрэгжилт N%" can be computed.
-- `<year>-notes.yaml`, `<year>-h1-notes.yaml`, `<year>-h2-notes.yaml`: staff's words for
-  column 5 of the year-end, first-half and second-half report, written in a file (notes set
-  in Telegram are stored in the database and win over these).
+- `<year>-notes.yaml`, `<year>-h1-notes.yaml`: staff's words for column 5 of the year-end
+  and the half-year report, written in a file (notes set in Telegram are stored in the
+  database and win over these).
 - `signers.yaml`: the three signature lines (a plan may carry its own `signers`).
 - `template.yaml`: a blank plan to copy for a new year (checked, never loaded as a plan).
 
@@ -32,7 +32,7 @@ from bot.core.offline import MEASURE, NOTE_LIMIT, Note
 from bot.core.orgs import ContentError
 
 PLAN_FILE = re.compile(r"^(\d{4})\.yaml$")
-NOTES_FILE = re.compile(r"^(\d{4})-(?:(h[12])-)?notes\.yaml$")
+NOTES_FILE = re.compile(r"^(\d{4})-(?:(h1)-)?notes\.yaml$")
 TEMPLATE = "template.yaml"
 SIGNERS = "signers.yaml"
 
@@ -52,7 +52,11 @@ TEXT_LIMIT = 3000
 
 @dataclass(frozen=True)
 class Links:
-    """Which of the bot's figures belong to a measure (column 5 is written from them)."""
+    """Which of the bot's figures belong to a measure (column 5 is written from them).
+
+    A post counts for the measure when it matches every one given: tagged with the
+    measure's number (`measures_tag`), of one of `campaigns`, of one of `kinds`.
+    """
 
     measures_tag: bool = False  # posts whose `measure` is this measure's number
     campaigns: tuple[str, ...] = ()  # posts of these campaigns (codes of campaigns.yaml)
@@ -526,7 +530,7 @@ def load_plans(content_root: Path, *, with_template: bool = False) -> Plans:
         if match is None:
             continue
         year = int(match.group(1))
-        half = {"h1": 1, "h2": 2}.get(match.group(2) or "", 0)
+        half = 1 if match.group(2) else 0
         text = _read(path, errors)
         if text is None:
             continue
