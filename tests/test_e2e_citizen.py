@@ -375,9 +375,10 @@ async def test_a_receipt_lost_in_transit_is_shown_on_the_next_message(h: Harness
     await press(alice, "✅ Дууслаа")
     await press(alice, "🕶 Нэрээ нууцлах (зөвлөмж)")
     await expect(alice, "Илгээхээс өмнө шалгана уу")
-    # The receipt's sendMessage fails: the complaint is stored, the citizen gets the
-    # apology, and the receipt waits in the encrypted draft (across a restart, too).
-    h.fake.fail_next("sendMessage", code=500, description="Internal Server Error", count=1,
+    # The receipt's sendMessage fails, and its two retries too: the complaint is stored,
+    # the citizen gets the apology, and the receipt waits in the encrypted draft (across a
+    # restart, too).
+    h.fake.fail_next("sendMessage", code=500, description="Internal Server Error", count=3,
                      chat_id=alice.id)
     await press(alice, "✅ Илгээх")
     await expect(alice, "алдаа гарлаа")
@@ -387,6 +388,21 @@ async def test_a_receipt_lost_in_transit_is_shown_on_the_next_message(h: Harness
     await expect(alice, "хадгалагдсан байна")
     receipt = await expect(alice, "Баримтын дугаар")
     assert "№1" in text_of(receipt)
+
+
+async def test_one_failed_send_of_the_receipt_is_retried_at_once(h: Harness) -> None:
+    alice = h.fake.user()
+    await begin_draft(alice)
+    await alice.send("Сургуулийн элсэлтэд мөнгө шаардсан.")
+    await press(alice, "✅ Дууслаа")
+    await press(alice, "🕶 Нэрээ нууцлах (зөвлөмж)")
+    await expect(alice, "Илгээхээс өмнө шалгана уу")
+    h.fake.fail_next("sendMessage", code=502, description="Bad Gateway", count=1,
+                     chat_id=alice.id)
+    await press(alice, "✅ Илгээх")
+    receipt = await expect(alice, "Баримтын дугаар")
+    assert "№1" in text_of(receipt)
+    assert not any("алдаа гарлаа" in t for t in alice.texts())
 
 
 async def test_idle_draft_expires_after_thirty_minutes(h: Harness) -> None:
