@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.models import Kind
 
 DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
 # The content shipped with the code; a deployment may point BOT_CONTENT_DIR elsewhere.
 SHIPPED_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -48,6 +49,44 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+@dataclass(frozen=True)
+class FacebookSettings:
+    """The office's Facebook Page and Meta app: Messenger and Page posts (see docs/messenger.md)."""
+
+    page_id: str
+    page_token: Secret
+    app_secret: Secret  # signs every webhook POST (X-Hub-Signature-256)
+    verify_token: Secret  # Meta's webhook subscription check (hub.verify_token)
+    graph_url: str = DEFAULT_GRAPH_URL
+
+
+# Facebook is on when these are set, and all of them are needed (BOT_FB_GRAPH_URL has a
+# default and does not count): the token sends, the secret checks what Meta sends, the
+# verify token answers Meta's subscription check, the page id names the Page.
+FB_REQUIRED = ("BOT_FB_PAGE_ID", "BOT_FB_PAGE_TOKEN", "BOT_FB_APP_SECRET", "BOT_FB_VERIFY_TOKEN")
+
+
+def _facebook(get: Callable[[str], str | None]) -> FacebookSettings | None:
+    """Facebook settings when any required one is set; a partial set names what is missing."""
+    given = {name: get(name) for name in FB_REQUIRED}
+    if not any(given.values()):
+        return None
+    missing = [name for name, value in given.items() if value is None]
+    if missing:
+        raise ConfigError(f"Facebook is half configured: {', '.join(missing)} missing "
+                          f"(set all of {', '.join(FB_REQUIRED)}, or none)")
+    page_id = given["BOT_FB_PAGE_ID"] or ""
+    if not page_id.isdigit():
+        raise ConfigError(f"BOT_FB_PAGE_ID: {page_id!r} is not a Page id (digits only)")
+    graph_url = (get("BOT_FB_GRAPH_URL") or DEFAULT_GRAPH_URL).rstrip("/")
+    if not graph_url.startswith(("https://", "http://")):
+        raise ConfigError(f"BOT_FB_GRAPH_URL: {graph_url!r} is not an http(s) URL")
+    return FacebookSettings(
+        page_id=page_id, page_token=Secret(given["BOT_FB_PAGE_TOKEN"] or ""),
+        app_secret=Secret(given["BOT_FB_APP_SECRET"] or ""),
+        verify_token=Secret(given["BOT_FB_VERIFY_TOKEN"] or ""), graph_url=graph_url)
 
 
 def _default_deadlines() -> dict[Kind, int]:
@@ -92,6 +131,8 @@ class Settings:
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # None: Facebook is off (see FB_REQUIRED).
+    facebook: FacebookSettings | None = None
 
     @property
     def db_path(self) -> Path:
@@ -161,6 +202,8 @@ class Settings:
             kwargs["http_host"] = host
         if (port := get("BOT_HTTP_PORT")) is not None:
             kwargs["http_port"] = _int("BOT_HTTP_PORT", port, minimum=1)
+        if (facebook := _facebook(get)) is not None:
+            kwargs["facebook"] = facebook
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def deadline_for(self, kind: Kind) -> int:
