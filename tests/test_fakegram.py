@@ -16,11 +16,14 @@ from telegram import (
     ChatMemberAdministrator,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
     InputFile,
     InputMediaPhoto,
+    InputTextMessageContent,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    SwitchInlineQueryChosenChat,
     Update,
 )
 from telegram.constants import ParseMode
@@ -37,8 +40,10 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -754,3 +759,281 @@ async def test_every_user_message_kind_parses_in_ptb(fake: FakeTelegram, bot: Bo
     assert contact is not None and contact.user_id == alice.id
     member = await bot.get_chat_member(alice.id, alice.id)
     assert member.status == "member"
+
+
+# --- inline mode: answers, shares, feedback ---------------------------------------------------
+
+INVITE = "https://t.me/ac110_bot?start=ref_bat"
+
+
+def invite_result(result_id: str = "invite", link: str = INVITE) -> InlineQueryResultArticle:
+    return InlineQueryResultArticle(
+        result_id,
+        "Найздаа санал болгох",
+        InputTextMessageContent(f"Авлигын эсрэг бот: <b>{link}</b>", parse_mode=ParseMode.HTML),
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Нээх", url=link)]]),
+    )
+
+
+@pytest.fixture
+async def inline_fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(limits=None, supports_inline_queries=True) as server:
+        yield server
+
+
+@pytest.fixture
+async def inline_bot(inline_fake: FakeTelegram) -> AsyncIterator[Bot]:
+    async with make_bot(inline_fake) as client:
+        yield client
+
+
+async def share_handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    assert query is not None
+    await query.answer([invite_result()], is_personal=True, cache_time=0)
+
+
+async def test_share_via_button_end_to_end() -> None:
+    async with FakeTelegram(
+        limits=None, supports_inline_queries=True, inline_feedback=True
+    ) as fake:
+        alice, bob = fake.user(), fake.user(first_name="Болд")
+        group = fake.group(members=[alice])
+        chosen: list[Any] = []
+        seen: list[Any] = []
+
+        async def on_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            chosen.append(update.chosen_inline_result)
+
+        async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            seen.append(update.effective_message)
+
+        app = (
+            ApplicationBuilder()
+            .token(fake.token)
+            .base_url(f"{fake.url}/bot")
+            .base_file_url(f"{fake.url}/file/bot")
+            .build()
+        )
+        app.add_handler(InlineQueryHandler(share_handler))
+        app.add_handler(ChosenInlineResultHandler(on_chosen))
+        app.add_handler(MessageHandler(filters.ALL, on_message))
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0)
+            button = InlineKeyboardButton("Хуваалцах", switch_inline_query="найз")
+            offer = await app.bot.send_message(
+                alice.id, "Найздаа хуваалцаарай", reply_markup=InlineKeyboardMarkup([[button]])
+            )
+            shared = await alice.share_via_button(offer.to_dict(), "Хуваалцах", chat=bob)
+            in_group = await alice.share_via_button(offer.to_dict(), "Хуваалцах", chat=group)
+            await fake.wait_idle()
+            await app.updater.stop()
+            await app.stop()
+
+    assert shared["via_bot"]["id"] == fake.bot["id"]
+    assert shared["from"]["id"] == alice.id and shared["chat"]["id"] == bob.id
+    assert shared["text"] == f"Авлигын эсрэг бот: {INVITE}"
+    assert shared["entities"][0]["type"] == "bold"
+    assert shared["reply_markup"]["inline_keyboard"][0][0]["url"] == INVITE
+    assert bob.inbox() == [shared] and alice.inbox() == []  # the bot never sees bob's chat
+    assert [c.result_id for c in chosen] == ["invite", "invite"]
+    assert {(c.from_user.id, c.query) for c in chosen} == {(alice.id, "найз")}
+    assert all(c.inline_message_id for c in chosen)  # the result has a keyboard
+    # a message via the bot reaches it in a group even in privacy mode
+    assert [m.via_bot.id for m in seen] == [fake.bot["id"]]
+    assert seen[0].chat.id == group.id and in_group["chat"]["id"] == group.id
+    queries = [c.params for c in fake.calls_to("answerInlineQuery")]
+    assert len(queries) == 2  # is_personal, cache_time=0: each share asks the bot
+
+
+async def test_choosing_results_is_strict(inline_bot: Bot, inline_fake: FakeTelegram) -> None:
+    fake, bot = inline_fake, inline_bot
+    alice, bob = fake.user(), fake.user()
+    query_id = await alice.inline_query("гомдол", chat=bob)
+    [update] = await bot.get_updates()
+    assert update.inline_query is not None and update.inline_query.chat_type == "private"
+    with pytest.raises(LookupError, match="not answered"):
+        await alice.choose_inline_result(query_id, "invite", chat=bob)
+    with pytest.raises(LookupError, match="sent no inline query"):
+        await bob.choose_inline_result(query_id, "invite", chat=alice)
+    await bot.answer_inline_query(query_id, [invite_result()])
+    with pytest.raises(LookupError, match=r"no result 'other': \['invite'\]"):
+        await alice.choose_inline_result(query_id, "other", chat=bob)
+    posted = await alice.choose_inline_result(query_id, "invite", chat=bob)
+    assert posted["via_bot"]["username"] == "ac110_bot"
+    # inline feedback is off by default, as in @BotFather
+    assert await bot.get_updates(offset=update.update_id + 1) == ()
+
+
+async def test_answer_inline_query_validation(inline_fake: FakeTelegram) -> None:
+    fake = inline_fake
+    alice = fake.user()
+
+    async def answer(results: Any) -> dict[str, Any]:
+        query_id = await alice.inline_query("x")
+        _, body = await raw(fake, "answerInlineQuery", inline_query_id=query_id, results=results)
+        return body
+
+    text = {"message_text": "hi"}
+    article = {"type": "article", "id": "a", "title": "A", "input_message_content": text}
+    assert (await answer([article]))["ok"]
+    assert (await answer([article, article]))["description"] == "Bad Request: RESULT_ID_DUPLICATE"
+    assert (await answer([{**article, "id": "x" * 65}]))["description"].endswith(
+        "RESULT_ID_INVALID"
+    )
+    no_content = {"type": "article", "id": "a", "title": "A"}
+    assert (await answer([no_content]))["description"] == (
+        "Bad Request: can't parse inline query result: Can't find field \"message_text\""
+    )
+    plain = {**article, "reply_markup": {"inline_keyboard": [[{"text": "x"}]]}}
+    assert (await answer([plain]))["description"] == (
+        "Bad Request: can't parse inline query result: Can't parse inline keyboard button: "
+        "Text buttons are unallowed in the inline keyboard"
+    )
+    keyboard = {**article, "reply_markup": {"keyboard": [["x"]]}}
+    assert (await answer([keyboard]))["description"] == "Bad Request: inline keyboard expected"
+    assert (await answer([{**article, "type": "poll"}]))["description"].endswith(
+        'type "poll" is unsupported for the inline query result'
+    )
+    assert (await answer([article] * 51))["description"] == (
+        "Bad Request: too many inline query results specified"
+    )
+    bad_html = {**article, "input_message_content": {"message_text": "<b>x", "parse_mode": "HTML"}}
+    assert "can't parse entities" in (await answer([bad_html]))["description"]
+
+
+async def test_inline_answers_are_cached_for_everyone_unless_personal(
+    inline_bot: Bot, inline_fake: FakeTelegram
+) -> None:
+    fake, bot = inline_fake, inline_bot
+    alice, bob, carol = fake.user(), fake.user(), fake.user()
+    clock = [fake.now()]
+    fake.now = lambda: clock[0]
+    first = await alice.inline_query("урих")
+    await bot.answer_inline_query(first, [invite_result(link=INVITE)])  # cached 300 s, shared
+    second = await bob.inline_query("урих")
+    updates = await bot.get_updates()
+    assert [u.inline_query.id for u in updates if u.inline_query] == [first]  # bob's: cached
+    [result] = await bob.inline_results(second)
+    assert INVITE in result["input_message_content"]["message_text"]  # alice's personal link!
+
+    clock[0] += 301  # the cache expired
+    third = await carol.inline_query("урих")
+    updates = await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert [u.inline_query.id for u in updates if u.inline_query] == [third]
+    await bot.answer_inline_query(third, [invite_result()], is_personal=True)
+    fourth = await alice.inline_query("урих")
+    updates = await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert [u.inline_query.id for u in updates if u.inline_query] == [fourth]  # not carol's
+
+
+async def test_chosen_inline_result_honours_allowed_updates_and_feedback_share() -> None:
+    async with FakeTelegram(
+        limits=None, supports_inline_queries=True, inline_feedback=True
+    ) as fake:
+        alice = fake.user()
+        async with make_bot(fake) as client:
+            await client.get_updates(allowed_updates=["message"])
+            query_id = await alice.inline_query("x", chat=alice.chat)
+            await client.answer_inline_query(query_id, [invite_result()])  # no update: filtered
+            posted = await alice.choose_inline_result(query_id, "invite", chat=alice.chat)
+            [update] = await client.get_updates()
+            assert update.message is not None and update.message.via_bot is not None
+            assert update.message.message_id == posted["message_id"]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        FakeTelegram(inline_feedback=2)
+    async with FakeTelegram(
+        limits=None, supports_inline_queries=True, inline_feedback=0.1
+    ) as sampled:
+        alice, friend = sampled.user(), sampled.user()
+        async with make_bot(sampled) as client:
+            query_id = await alice.inline_query("x")
+            await client.answer_inline_query(query_id, [invite_result()])
+            for _ in range(300):
+                await alice.choose_inline_result(query_id, "invite", chat=friend)
+            updates = await client.get_updates(offset=1)
+            reported = sum(1 for u in updates if u.chosen_inline_result)
+    assert len(friend.inbox()) == 300
+    assert 10 <= reported <= 60  # about one in ten, with @BotFather's sampling
+
+
+async def test_switch_inline_buttons_and_channels(
+    inline_fake: FakeTelegram, inline_bot: Bot
+) -> None:
+    fake, bot = inline_fake, inline_bot
+    alice = fake.user()
+    channel = fake.channel()
+    share = InlineKeyboardMarkup([[InlineKeyboardButton("Share", switch_inline_query="")]])
+    with pytest.raises(BadRequest, match=r"Can't use switch_inline_query button in a channel"):
+        await bot.send_message(channel.id, "мэдээ", reply_markup=share)
+    with pytest.raises(BadRequest, match="Inline keyboard expected"):
+        await bot.send_message(channel.id, "мэдээ", reply_markup=ReplyKeyboardMarkup([["a"]]))
+    none = {"inline_keyboard": [[{"text": "x", "switch_inline_query_chosen_chat": {"query": "q"}}]]}
+    status, body = await raw(fake, "sendMessage", chat_id=alice.id, text="x", reply_markup=none)
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: at least one chat type must be allowed",
+    )
+    groups_only = SwitchInlineQueryChosenChat("q", allow_group_chats=True)
+    every = SwitchInlineQueryChosenChat(
+        "q",
+        allow_user_chats=True,
+        allow_bot_chats=True,
+        allow_group_chats=True,
+        allow_channel_chats=True,
+    )
+    here = InlineKeyboardButton("Энд", switch_inline_query_current_chat="q")
+    sent = await bot.send_message(
+        alice.id,
+        "x",
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton("Групп", switch_inline_query_chosen_chat=groups_only)],
+                [InlineKeyboardButton("Бүгд", switch_inline_query_chosen_chat=every)],
+                [here],
+            ]
+        ),
+    )
+    rows = sent.to_dict()["reply_markup"]["inline_keyboard"]
+    assert rows[1][0] == {"text": "Бүгд", "switch_inline_query": "q"}  # as tdlib shows it
+    with pytest.raises(ValueError, match="does not let the user pick user chats"):
+        await alice.share_via_button(sent.to_dict(), "Групп", chat=fake.user())
+    sharing = asyncio.create_task(alice.share_via_button(sent.to_dict(), "Энд"))
+    [update] = await bot.get_updates()
+    assert update.inline_query is not None and update.inline_query.chat_type == "private"
+    await bot.answer_inline_query(update.inline_query.id, [invite_result()])
+    posted = await sharing
+    assert posted["chat"]["id"] == alice.id
+    [update] = await bot.get_updates(offset=update.update_id + 1)
+    assert update.message is not None and update.message.via_bot is not None
+
+
+async def test_inline_messages_are_pressed_and_edited_by_inline_message_id(
+    inline_bot: Bot, inline_fake: FakeTelegram
+) -> None:
+    fake, bot = inline_fake, inline_bot
+    alice, bob = fake.user(), fake.user()
+    query_id = await alice.inline_query("санал")
+    vote = InlineKeyboardMarkup([[InlineKeyboardButton("Тийм", callback_data="yes")]])
+    content = InputTextMessageContent("Дэмжих үү?")
+    result = InlineQueryResultArticle("poll", "Санал", content, reply_markup=vote)
+    await bot.answer_inline_query(query_id, [result])
+    posted = await alice.choose_inline_result(query_id, "poll", chat=bob)
+    await bot.get_updates()
+    press_id = await bob.press_inline(posted, "Тийм")
+    [update] = await bot.get_updates(offset=-1)
+    query = update.callback_query
+    assert query is not None and query.message is None and query.inline_message_id
+    assert (query.id, query.data) == (press_id, "yes")
+    await query.answer("баярлалаа")
+    assert await bot.edit_message_text("Дэмжсэн: 1", inline_message_id=query.inline_message_id)
+    assert [m["text"] for m in bob.inbox()] == ["Дэмжсэн: 1"]
+    assert "reply_markup" not in bob.inbox()[0]  # edited without reply_markup: keyboard gone
+    with pytest.raises(BadRequest, match=r"(?i)message_id_invalid"):  # PTB capitalises it
+        await bot.edit_message_text("x", inline_message_id="AgAAAAAAAAAAAAAAAAAA")
+    _, body = await raw(fake, "editMessageText", text="x")
+    assert body["description"] == "Bad Request: message identifier is not specified"
+    with pytest.raises(ValueError, match="not in the chat"):
+        await fake.user().press_inline(posted, "Тийм")

@@ -14,6 +14,13 @@ Usage::
     alice = fake.user(first_name="Бат")
     await alice.send("/start")
     reply = await alice.next_message()
+
+Beyond chats: inline mode (``FakeUser.inline_query``, ``choose_inline_result``,
+``share_via_button``, ``press_inline``; ``FakeTelegram(supports_inline_queries=True,
+inline_feedback=True)``), channel reaction counts (``FakeChat.react``) and member counts
+(``member_count``), injected failures (``fail_next``) and a flaky Telegram (``chaos``: HTML 502
+pages, dropped connections before or after the action, late answers; ``chaos_stats``,
+``deliveries``).
 """
 
 from .actors import FakeChat, FakeUser

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
 from .formatting import format_text
-from .markup import inline_buttons
+from .inline import MAX_INLINE_QUERY_LENGTH, InlineAnswer, InlineMessage, InlineResult
+from .markup import CHOSEN_CHAT_TYPES, SWITCH_INLINE_ACTIONS, inline_buttons
 from .reactions import reaction_counts
 from .state import ChatHistory, PendingQuery, World
 from .wire import JSON
@@ -178,12 +179,16 @@ class FakeChat:
         """A channel post by the channel's owner, delivered as ``channel_post``."""
         if self.type != "channel":
             raise ValueError(f"{self!r} is not a channel")
+        return self.publish(_user_text(text))
+
+    def publish(self, fields: JSON) -> JSON:
+        """Store a post an administrator made in this channel; ``channel_post`` to an admin bot."""
         message: JSON = {
             "message_id": self.history.next_id(),
             "sender_chat": self.to_json(),
             "chat": self.to_json(),
             "date": self._world.now(),
-            **_user_text(text),
+            **fields,
         }
         self.history.add(message, by_bot=False)
         if self.bot_status in ADMIN_STATUSES:
@@ -273,6 +278,8 @@ class FakeChat:
         bot = self._world.bot
         if any(name in message for name in _SERVICE_FIELDS):
             return True
+        if message.get("via_bot", {}).get("id") == bot["id"]:
+            return True  # messages sent via this bot reach it in privacy mode too
         if message.get("reply_to_message", {}).get("from", {}).get("id") == bot["id"]:
             return True
         text = _text_of(message)
@@ -545,22 +552,267 @@ class FakeUser:
             raise LookupError(f"no bot message in {target!r} to press on")
         return self._callback_query(target, candidates[0], data)
 
-    async def inline_query(self, query: str, offset: str = "") -> str:
-        """Type ``@bot query`` in any chat: an ``inline_query`` update; returns its id."""
+    async def inline_query(
+        self, query: str, offset: str = "", *, chat: FakeChat | FakeUser | None = None
+    ) -> str:
+        """Type ``@bot query`` in ``chat``: an ``inline_query`` update; returns its id.
+
+        ``chat`` is where the user types (a FakeChat, another FakeUser for their private chat,
+        or None for the user's Saved Messages: ``chat_type`` "sender"). When Telegram still
+        caches an answer to the same query and offset (``cache_time``, shared by all users
+        unless ``is_personal``), the bot gets no update and the query is answered from the
+        cache at once, as on Telegram.
+        """
         self._check_active()
         if not self._world.profile["supports_inline_queries"]:
             raise RuntimeError("inline mode is off; use FakeTelegram(supports_inline_queries=True)")
-        query_id = self._world.query_id()
-        self._world.inline_queries[query_id] = PendingQuery(self, self._world.now())
+        if len(query) > MAX_INLINE_QUERY_LENGTH:
+            raise ValueError(f"clients send at most {MAX_INLINE_QUERY_LENGTH} characters")
+        world = self._world
+        query_id = world.query_id()
+        pending = PendingQuery(self, world.now(), query=query, offset=offset)
+        world.inline_queries[query_id] = pending
+        cached = world.inline_cache.get(query, offset, self.id, world.now())
+        if cached is not None:
+            pending.answered, pending.answer = True, cached
+            return query_id
         update = {
             "id": query_id,
             "from": self.to_json(),
             "query": query,
             "offset": offset,
-            "chat_type": "sender",
+            "chat_type": self._chat_type(chat),
         }
-        self._world.updates.push("inline_query", update)
+        world.updates.push("inline_query", update)
         return query_id
+
+    async def inline_results(self, query_id: str, timeout: float = 5.0) -> list[JSON]:  # noqa: ASYNC109
+        """The results the bot answered (or Telegram's cache gave) for ``query_id``, waiting."""
+        answer = await self._inline_answer(query_id, timeout)
+        return [result.raw for result in answer.results]
+
+    async def choose_inline_result(
+        self, query_id: str, result_id: str, *, chat: FakeChat | FakeUser
+    ) -> JSON:
+        """Pick a result of the bot's answer: the client posts it in ``chat`` "via @bot".
+
+        ``chat`` is a group, a channel the user administers, the user's own chat with the bot,
+        or another user (their private chat, which the bot cannot see; see ``inbox``). The
+        message has ``via_bot``, the result's content and inline keyboard; the bot gets it as
+        any message in that chat. With inline feedback on (``FakeTelegram(inline_feedback=)``)
+        the bot also gets ``chosen_inline_result``, which says who chose what, not where; it
+        carries ``inline_message_id`` only when the message has an inline keyboard. Returns
+        the posted message.
+        """
+        self._check_active()
+        pending = self._world.inline_queries.get(query_id)
+        if pending is None or pending.user is not self:
+            raise LookupError(f"{self!r} sent no inline query {query_id}")
+        if pending.answer is None:
+            raise LookupError(f"the bot has not answered inline query {query_id} yet")
+        result = pending.answer.result(result_id)
+        if result is None:
+            shown = [r.id for r in pending.answer.results]
+            raise LookupError(
+                f"the bot's answer to {query_id} has no result {result_id!r}: {shown}"
+            )
+        if result.content is None:
+            reason = result.why_not or "it has no message content"
+            raise ValueError(f"result {result_id!r} cannot be posted by the fake: {reason}")
+        message, inline = self._post_inline(result, chat)
+        inline_message_id = ""
+        if result.reply_markup is not None and inline is not None:
+            inline_message_id = self._world.inline_message_id()
+            self._world.inline_messages[inline_message_id] = inline
+        if self._feedback_sampled():
+            chosen: JSON = {"result_id": result.id, "from": self.to_json(), "query": pending.query}
+            if inline_message_id:
+                chosen["inline_message_id"] = inline_message_id
+            self._world.updates.push("chosen_inline_result", chosen)
+        return message
+
+    async def share_via_button(
+        self,
+        message: JSON,
+        button: str,
+        chat: FakeChat | FakeUser | None = None,
+        *,
+        result_id: str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> JSON:
+        """Press a switch-inline button and send a result to ``chat``, as a real client does.
+
+        The button (by text, or by its query) opens inline mode with its query: for
+        ``switch_inline_query`` in the chat the user picks, for ``switch_inline_query_chosen_chat``
+        in a picked chat of an allowed type, for ``switch_inline_query_current_chat`` in the
+        message's own chat (``chat`` may then be omitted). Then waits for the bot's answer and
+        chooses ``result_id`` (default the first result). Returns the posted message.
+        """
+        current = self._current_version(message)
+        found = _switch_button(current, button)
+        if found is None:
+            shown = [b["text"] for b in inline_buttons(current.get("reply_markup"))]
+            raise LookupError(f"no switch-inline button {button!r} on the message: {shown}")
+        action, query, allowed = found
+        here = self._world.chats.get(int(current["chat"]["id"]))
+        if action == "switch_inline_query_current_chat":
+            if chat is not None and chat is not here:
+                raise ValueError("a switch_inline_query_current_chat button stays in its chat")
+            chat = here
+        if chat is None:
+            raise ValueError("pick the chat to share to: chat=<FakeChat or FakeUser>")
+        kind = self._picker_kind(chat)
+        if allowed is not None and not allowed.get(f"allow_{kind}_chats", False):
+            raise ValueError(f"the button does not let the user pick {kind} chats: {allowed}")
+        query_id = await self.inline_query(query, chat=chat)
+        answer = await self._inline_answer(query_id, timeout)
+        if not answer.results:
+            raise LookupError(f"the bot answered inline query {query!r} with no results")
+        chosen = result_id if result_id is not None else answer.results[0].id
+        return await self.choose_inline_result(query_id, chosen, chat=chat)
+
+    def inbox(self) -> list[JSON]:
+        """Messages other users posted in their private chats with this user (inline shares)."""
+        return [
+            stored.data
+            for (low, high), history in self._world.peer_chats.items()
+            if self.id in (low, high)
+            for stored in history.all_messages()
+            if stored.data["from"]["id"] != self.id or low == high
+        ]
+
+    async def press_inline(self, message: JSON, button: str) -> str:
+        """Press a callback button on a message posted through inline mode; returns the query id.
+
+        The bot gets a ``callback_query`` with ``inline_message_id`` and no ``message``, as on
+        Telegram. ``message`` is what ``choose_inline_result`` returned (or a later version).
+        """
+        self._check_active()
+        found = self._inline_message(message)
+        if found is None:
+            raise LookupError("not a message posted through inline mode with an inline keyboard")
+        inline_message_id, inline = found
+        if inline.peers and self.id not in inline.peers:
+            raise ValueError(f"{self!r} is not in the chat of that message")
+        if inline.chat is not None and inline.chat.type != "channel":
+            self._check_can_write(inline.chat)
+        stored = inline.history.get(inline.message_id)
+        if stored is None:
+            raise LookupError("the message was deleted")
+        for candidate in inline_buttons(stored.data.get("reply_markup")):
+            if "callback_data" in candidate and button in (
+                candidate["text"],
+                candidate["callback_data"],
+            ):
+                query_id = self._world.query_id()
+                self._world.callback_queries[query_id] = PendingQuery(self, self._world.now())
+                update = {
+                    "id": query_id,
+                    "from": self.to_json(),
+                    "inline_message_id": inline_message_id,
+                    "chat_instance": inline.chat_instance,
+                    "data": candidate["callback_data"],
+                }
+                self._world.updates.push("callback_query", update)
+                return query_id
+        shown = [b["text"] for b in inline_buttons(stored.data.get("reply_markup"))]
+        raise LookupError(f"no callback button {button!r} on the inline message: {shown}")
+
+    async def _inline_answer(self, query_id: str, seconds: float) -> InlineAnswer:
+        pending = self._world.inline_queries.get(query_id)
+        if pending is None or pending.user is not self:
+            raise LookupError(f"{self!r} sent no inline query {query_id}")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while pending.answer is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(
+                    f"The bot did not answer inline query {pending.query!r} within {seconds:g} s."
+                    f"\nRecent calls:\n{self._world.recent_calls()}"
+                )
+            await asyncio.wait((self._world.inline_answered.wait(),), timeout=remaining)
+        return pending.answer
+
+    def _post_inline(
+        self, result: InlineResult, chat: FakeChat | FakeUser
+    ) -> tuple[JSON, InlineMessage | None]:
+        """Post a chosen result as this user's message; the record needed to edit it later."""
+        world = self._world
+        fields: JSON = {"via_bot": world.bot, **(result.content or {})}
+        if result.reply_markup is not None:
+            fields["reply_markup"] = result.reply_markup
+        if isinstance(chat, FakeUser):
+            chat._check_active()
+            history = world.peer_chat(self.id, chat.id)
+            message: JSON = {
+                "message_id": history.next_id(),
+                "from": self.to_json(),
+                "chat": {**_name_fields(chat), "id": chat.id, "type": "private"},
+                "date": world.now(),
+                **fields,
+            }
+            history.add(message, by_bot=False)
+            low, high = sorted((self.id, chat.id))
+            instance = str(8_000_000_000_000_000_000 + low * 7 + high)
+            return message, InlineMessage(
+                history, message["message_id"], instance, peers=(low, high)
+            )
+        if chat.type == "channel":
+            if chat.members.get(self.id) not in ADMIN_STATUSES:
+                raise ValueError(f"{self!r} is not an administrator of {chat!r}")
+            message = chat.publish(fields)
+        else:
+            if chat.type == "private" and chat is not self.chat:
+                raise ValueError("another user's chat with the bot; pass chat=<that FakeUser>")
+            self._check_can_write(chat)
+            message = chat.receive(self, fields)
+        return message, InlineMessage(
+            chat.history, int(message["message_id"]), chat.chat_instance, chat=chat
+        )
+
+    def _inline_message(self, message: JSON) -> tuple[str, InlineMessage] | None:
+        for inline_message_id, inline in self._world.inline_messages.items():
+            stored = inline.history.get(inline.message_id)
+            if (
+                stored is not None
+                and stored.data["message_id"] == message.get("message_id")
+                and stored.data["chat"]["id"] == message.get("chat", {}).get("id")
+                and stored.data.get("from", {}).get("id") == message.get("from", {}).get("id")
+            ):
+                return inline_message_id, inline
+        return None
+
+    def _current_version(self, message: JSON) -> JSON:
+        """A bot message as it is now (edits applied), if the fake knows its chat."""
+        if message.get("from", {}).get("id") != self._world.bot_id:
+            return message
+        chat = self._world.chats.get(int(message["chat"]["id"]))
+        if chat is None:
+            return message
+        stored = chat.history.get(int(message["message_id"]))
+        if stored is None:
+            raise LookupError(f"message {message['message_id']} was deleted from {chat!r}")
+        return stored.data
+
+    def _chat_type(self, chat: FakeChat | FakeUser | None) -> str:
+        if chat is None or chat is self:
+            return "sender"
+        if isinstance(chat, FakeUser):
+            return "private"
+        return chat.type
+
+    def _picker_kind(self, chat: FakeChat | FakeUser) -> str:
+        """How a chat picker classes a chat: user, bot, group or channel chats."""
+        if isinstance(chat, FakeUser):
+            return "user"
+        if chat.type == "private":
+            return "bot"  # the chat with this bot
+        return "channel" if chat.type == "channel" else "group"
+
+    def _feedback_sampled(self) -> bool:
+        share = self._world.inline_feedback
+        return share >= 1.0 or (share > 0.0 and self._world.feedback_random.random() < share)
 
     async def answer_poll(
         self, message_id: int, option_ids: Iterable[int], *, chat: FakeChat | None = None
@@ -644,6 +896,23 @@ class FakeUser:
     def _check_active(self) -> None:
         if self.deactivated:
             raise RuntimeError(f"{self!r} is deactivated")
+
+
+def _switch_button(message: JSON, wanted: str) -> tuple[str, str, JSON | None] | None:
+    """The action, query and allowed chat types of a switch-inline button, by text or query."""
+    for button in inline_buttons(message.get("reply_markup")):
+        action = next((name for name in SWITCH_INLINE_ACTIONS if name in button), None)
+        if action is None:
+            continue
+        argument = button[action]
+        if action == "switch_inline_query_chosen_chat":
+            query = str(argument.get("query", ""))
+            allowed = {name: bool(argument.get(name)) for name in CHOSEN_CHAT_TYPES}
+        else:
+            query, allowed = str(argument), None
+        if wanted in (button["text"], query):
+            return action, query, allowed
+    return None
 
 
 def _text_of(message: JSON) -> str:

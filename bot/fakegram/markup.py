@@ -31,6 +31,19 @@ INLINE_ACTIONS = (
     "copy_text",
 )
 _STRING_ACTIONS = ("url", "callback_data")  # tdlib treats an empty string as absent
+# Buttons that open inline mode: in the current chat, or in chats the user picks.
+SWITCH_INLINE_ACTIONS = (
+    "switch_inline_query",
+    "switch_inline_query_chosen_chat",
+    "switch_inline_query_current_chat",
+)
+_QUERY_ACTIONS = ("switch_inline_query", "switch_inline_query_current_chat")  # a String, maybe ""
+CHOSEN_CHAT_TYPES = (
+    "allow_user_chats",
+    "allow_bot_chats",
+    "allow_group_chats",
+    "allow_channel_chats",
+)
 
 MarkupKind = Literal["inline_keyboard", "keyboard", "remove_keyboard", "force_reply"]
 
@@ -60,10 +73,10 @@ def parse_reply_markup(raw: str) -> ReplyMarkup | None:
         value = json.loads(raw)
     except ValueError:
         raise bad_request("Can't parse reply keyboard markup JSON object") from None
-    return _validated(value)
+    return validated_markup(value)
 
 
-def _validated(value: Any) -> ReplyMarkup | None:
+def validated_markup(value: Any) -> ReplyMarkup | None:
     """Check a decoded markup object the way tdlib does."""
     if not isinstance(value, dict):
         raise bad_request("Object expected as reply markup")
@@ -131,6 +144,26 @@ def check_private_only(markup: ReplyMarkup | None, *, private: bool) -> None:
             for field, message in _PRIVATE_ONLY.items():
                 if button.get(field):
                     raise bad_request(message)
+
+
+def check_channel_markup(markup: ReplyMarkup | None, *, channel: bool) -> None:
+    """In a channel the bot posts anonymously: inline keyboards only, and no switch buttons.
+
+    tdlib refuses switch_inline_query buttons there because subscribers would not know the
+    bot's username (the post does not show it).
+    """
+    if markup is None or not channel:
+        return
+    if markup.inline is None:
+        raise bad_request("Inline keyboard expected")
+    for button in inline_buttons(markup.inline):
+        action = next((name for name in SWITCH_INLINE_ACTIONS if name in button), None)
+        if action is not None:
+            name = "switch_inline_query" if action.endswith("chosen_chat") else action
+            raise bad_request(
+                f"Can't use {name} button in a channel chat, because users will not be able "
+                "to use the button without knowing bot's username"
+            )
 
 
 def inline_buttons(markup: JSON | None) -> list[JSON]:
@@ -210,4 +243,23 @@ def _inline_button(button: Any) -> JSON:
         raise bad_request("BUTTON_DATA_INVALID")  # a server error, not wrapped by tdlib
     if action == "url" and checked_link(argument) is None:
         raise bad_request("BUTTON_URL_INVALID")
+    if action in _QUERY_ACTIONS and not isinstance(argument, str):
+        raise _ButtonError(f'Field "{action}" must be of type String')
+    if action == "switch_inline_query_chosen_chat":
+        return _chosen_chat_button(text, argument)
     return {"text": text, action: argument}
+
+
+def _chosen_chat_button(text: str, argument: Any) -> JSON:
+    """Query and flags as tdlib keeps them; all four allowed is shown as switch_inline_query."""
+    if not isinstance(argument, dict):
+        raise _ButtonError('Field "switch_inline_query_chosen_chat" must be of type Object')
+    query = argument.get("query", "")
+    if not isinstance(query, str):
+        raise _ButtonError('Field "query" must be of type String')
+    flags = {name: _optional_bool(argument, name) for name in CHOSEN_CHAT_TYPES}
+    if not any(flags.values()):
+        raise bad_request("At least one chat type must be allowed")
+    if all(flags.values()):
+        return {"text": text, "switch_inline_query": query}
+    return {"text": text, "switch_inline_query_chosen_chat": {"query": query, **flags}}

@@ -76,7 +76,18 @@ class FakeTelegram:
         can_join_groups: bool = True,
         can_read_all_group_messages: bool = False,
         supports_inline_queries: bool = False,
+        inline_feedback: bool | float = False,
     ) -> None:
+        """A bot as set up in @BotFather; nothing listens until ``start()``.
+
+        ``supports_inline_queries`` is /setinline. ``inline_feedback`` is /setinlinefeedback:
+        off by default as in @BotFather, so the bot gets no ``chosen_inline_result``; ``True``
+        reports every chosen result, a float such as 0.1 that share of them (@BotFather's
+        1/10, 1/100, 1/1000 settings for busy bots), sampled with a fixed seed.
+        """
+        feedback = float(inline_feedback)
+        if not 0.0 <= feedback <= 1.0:
+            raise ValueError("inline_feedback is a share between 0 and 1 (or a bool)")
         if bot_id is None:
             prefix = token.partition(":")[0]
             bot_id = int(prefix) if prefix.isdigit() else 123456
@@ -96,7 +107,7 @@ class FakeTelegram:
         }
         self.token = token
         self.unknown_methods: list[str] = []  # methods the bot called that the fake lacks
-        self._world = World(bot=bot, profile=profile)
+        self._world = World(bot=bot, profile=profile, inline_feedback=feedback)
         self._api = BotApi(self._world, RateLimiter(limits) if limits is not None else None)
         self._injections: list[_Injection] = []
         self._chaos: Chaos | None = None
@@ -192,6 +203,10 @@ class FakeTelegram:
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         """The commands set for a scope (default scope when ``None``) and language."""
         return self._api.bot.commands.get(scope_key(scope, language_code), [])
+
+    def forget_inline_answers(self) -> None:
+        """Empty Telegram's cache of inline answers (it also expires with ``now``)."""
+        self._world.inline_cache.clear()
 
     def subscribe(self, maxsize: int = DEFAULT_QUEUE_SIZE) -> EventQueue:
         """A bounded queue of every later event (see ``bot.fakegram.events``).

@@ -7,7 +7,9 @@ tests therefore stay as they were when the bot sent them, without copying.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
+import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import BotApiError, conflict
 from .events import EventHub
 from .files import FileStore
+from .inline import InlineAnswer, InlineCache, InlineMessage
 from .wire import JSON
 
 if TYPE_CHECKING:
@@ -199,6 +202,9 @@ class PendingQuery:
     answered: bool = False
     chat_id: int | None = None  # where the pressed message is (callback queries)
     message_id: int | None = None
+    query: str = ""  # inline queries: the text typed after @bot, and the page asked for
+    offset: str = ""
+    answer: InlineAnswer | None = None  # inline queries: the bot's answer, or the cached one
 
 
 class UpdateQueue:
@@ -312,9 +318,19 @@ class World:
     events: EventHub = field(default_factory=EventHub)
     callback_queries: dict[str, PendingQuery] = field(default_factory=dict)
     inline_queries: dict[str, PendingQuery] = field(default_factory=dict)
+    inline_cache: InlineCache = field(default_factory=InlineCache)
+    inline_answered: Signal = field(default_factory=Signal)
+    inline_messages: dict[str, InlineMessage] = field(default_factory=dict)
+    # Private chats between two users (inline shares land there), by the sorted pair of ids.
+    # The bot is not in them: they have their own event hub, never the sandbox observers'.
+    peer_chats: dict[tuple[int, int], ChatHistory] = field(default_factory=dict)
+    # @BotFather's inline feedback: the share of chosen results reported (0: off, as default).
+    inline_feedback: float = 0.0
+    feedback_random: random.Random = field(default_factory=lambda: random.Random(0))  # noqa: S311
     _query_ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(4_611_686_018_427_387_904)
     )
+    _inline_message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
     def bot_id(self) -> int:
@@ -329,6 +345,23 @@ class World:
     def query_id(self) -> str:
         """A fresh callback or inline query id, a long number in a string as on Telegram."""
         return str(next(self._query_ids))
+
+    def inline_message_id(self) -> str:
+        """A fresh inline_message_id, opaque base64url like Telegram's ("AgAAAN...").
+
+        Derived from a counter, so runs are reproducible.
+        """
+        serial = next(self._inline_message_ids)
+        raw = (2).to_bytes(4, "little") + (self.bot_id * 1_000_003 + serial).to_bytes(16, "little")
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def peer_chat(self, a: int, b: int) -> ChatHistory:
+        """The private chat between users ``a`` and ``b`` (created on first use)."""
+        key = (min(a, b), max(a, b))
+        history = self.peer_chats.get(key)
+        if history is None:
+            history = self.peer_chats[key] = ChatHistory()
+        return history
 
     def recent_calls(self, count: int = 12) -> str:
         """The bot's last calls apart from polling, one per line, for timeout messages."""

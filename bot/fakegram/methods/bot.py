@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import bad_request, conflict
 from ..events import CallbackAnswerEvent
 from ..files import MAX_DOWNLOAD_BYTES
+from ..inline import parse_answer
 from ..state import LONG_POLL_MAX_TIMEOUT, PendingQuery, World
 from ..wire import JSON, Params
 from .access import ChatAccess, Handler
@@ -16,7 +17,6 @@ from .access import ChatAccess, Handler
 QUERY_ANSWER_SECONDS = 15  # after this the client stopped waiting and the answer fails
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 MAX_CALLBACK_ANSWER_TEXT = 200
-MAX_INLINE_RESULTS = 50
 MAX_COMMANDS = 100
 MAX_COMMAND_DESCRIPTION = 256
 
@@ -188,14 +188,17 @@ class BotMethods:
         return True
 
     async def answer_inline_query(self, p: Params) -> bool:
-        """Record the results for an inline query."""
-        results = p.json("results", "inline query results")
-        if not isinstance(results, list):
-            raise bad_request("Expected an Array of InlineQueryResult")
-        if len(results) > MAX_INLINE_RESULTS:
-            raise bad_request("RESULTS_TOO_MUCH")
-        pending = self._pending(self.world.inline_queries.get(p.text("inline_query_id")))
+        """Results for an inline query, checked like Telegram's and cached like them."""
+        answer = parse_answer(p, self.world.files)
+        query_id = p.text("inline_query_id")
+        pending = self._pending(self.world.inline_queries.get(query_id))
+        answer.query_id = query_id
+        pending.answer = answer
         pending.user.inline_answers.append(p.decoded())
+        self.world.inline_cache.put(
+            pending.query, pending.offset, pending.user.id, answer, self.world.now()
+        )
+        self.world.inline_answered.fire()
         return True
 
     def _pending(self, pending: PendingQuery | None) -> PendingQuery:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..actors import FakeChat
 from ..errors import bad_request
 from ..limits import RateLimiter
-from ..markup import ReplyMarkup, check_private_only, parse_reply_markup
+from ..markup import ReplyMarkup, check_channel_markup, check_private_only, parse_reply_markup
 from ..state import World
 from ..wire import JSON, Params
 from .access import ChatAccess, Handler
@@ -219,6 +219,7 @@ class Sending:
     def _target(self, p: Params, reply_markup: ReplyMarkup | None) -> FakeChat:
         chat = self.chats.chat(p)
         check_private_only(reply_markup, private=chat.type == "private")
+        check_channel_markup(reply_markup, channel=chat.type == "channel")
         return chat
 
     def _common_fields(self, p: Params, chat: FakeChat) -> JSON:
