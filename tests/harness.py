@@ -82,6 +82,15 @@ class Harness:
         job = next(j for j in self.app.job_queue.jobs() if j.name == name)
         await job.run(self.app)
 
+    async def settle(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Wait for the broadcasts running in the background, then for the fake to be idle."""
+        import asyncio
+
+        tasks = list(self.app.bot_data.get("broadcast_tasks", {}).values())
+        if tasks:
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout)
+        await self.fake.wait_idle()
+
 
 
 __all__ = ["Clock", "Harness", "begin_draft", "case_number", "expect", "expect_edit",

@@ -58,8 +58,8 @@ async def test_a_flaky_telegram_loses_nothing_and_doubles_only_what_it_swallowed
     # The bot stays responsive while the broadcast fights through the faults.
     citizen = h.fake.user(first_name="Сараа")
     await citizen.send("/start")
-    await expect(citizen, "110", timeout=15)
-    for _ in range(300):
+    await expect(citizen, "110", timeout=30)
+    for _ in range(1200):
         progress = await outreach.progress(backend, broadcast_id)
         if progress.done:
             break

@@ -79,7 +79,7 @@ async def test_weekly_schedule_sends_each_occurrence_once(h: Harness) -> None:
     for hours in (1, 5, 48, 53):  # Tue 11:00, Tue 15:00, Thu 10:00, Thu 15:00
         h.clock.now = local(2026, 12, 1, 10) + dt.timedelta(hours=hours)
         await h.run_job("schedules")
-        await h.fake.wait_idle()
+        await h.settle()
     # Tue 10:30 and 15:00 and Thu 15:00; Thu 10:30 was 4.5 h late at 15:00: missed, staff told.
     assert sum("Мягмар, пүрэв" in t for t in citizen.texts()) == 3
     assert await outreach.unfinished(backend) == []
