@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.core import complaints
+from bot.core import complaints, reach
 from bot.core.backend import record_event
 from bot.i18n import LANGS, t
 from bot.tg.common import (
@@ -21,6 +23,8 @@ from bot.tg.common import (
     reply,
 )
 
+log = logging.getLogger(__name__)
+
 PRIVATE = filters.ChatType.PRIVATE
 # Deep-link payloads are at most 64 characters of A-Z a-z 0-9 _ - (Telegram drops others).
 _PAYLOAD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -33,7 +37,19 @@ async def start(update: Update, ctx: Ctx) -> None:
     if source and (len(source) > 64 or not set(source) <= _PAYLOAD_CHARS):
         source = ""
     await record_event(ctx.svc.backend, "start", ctx.svc.now(), source=source)
+    if source:
+        await _arrived(update, ctx, source)
     await reply(update, t(lang, "start.welcome"), reply_markup=main_menu(lang))
+
+
+async def _arrived(update: Update, ctx: Ctx, code: str) -> None:
+    """A deep link or QR code of a named source: that source's count, once per person."""
+    try:
+        await reach.arrived(ctx.svc.backend, code, citizen(update), ctx.svc.now())
+    except reach.UnknownSource:
+        pass  # a typo, a guess or a source since removed: the welcome is the same
+    except Exception:  # a statistic must not stand between a person and the bot
+        log.exception("an arrival was not counted")
 
 
 async def help_(update: Update, ctx: Ctx) -> None:
