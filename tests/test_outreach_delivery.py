@@ -148,11 +148,15 @@ async def test_a_channel_post_records_its_size_and_reactions_not_views(h: Harnes
     assert [(c.kind, c.status, c.is_admin) for c in found] == [("channel", "pending", True)]
     await audiences.decide(backend, ADMIN_ID, found[0].id, True, h.clock())
     await _crowd(h, 2)
-    broadcast_id = await outreach.create_broadcast(
-        backend, {"text": {"mn": "Сувгийн мэдээ"}}, h.clock(), meta=PostMeta(audience="all"))
+    payload = {"text": {"mn": "Сувгийн мэдээ"}, "buttons": [{"action": "useful"},
+                                                            {"action": "share"}]}
+    broadcast_id = await outreach.create_broadcast(backend, payload, h.clock(),
+                                                   meta=PostMeta(audience="all"))
     await outreach.run_broadcast(backend, broadcast_id, TelegramSender(h.app), h.clock)
     posted = [m for m in channel.messages() if "Сувгийн мэдээ" in text_of(m)]
     assert len(posted) == 1
+    assert [b.get("callback_data", "")[:3] for b in _buttons(posted[0])] == ["ru:"], \
+        "no inline-mode share button in a channel (Telegram refuses it there)"
     await channel.react(posted[0]["message_id"], {"👍": 12, "❤": 3})
     await h.fake.wait_idle()
     reach = await posts.reach(backend, broadcast_id)

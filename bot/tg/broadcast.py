@@ -52,7 +52,7 @@ class TelegramSender:
             message_id = await send_post(
                 self._app, int(to.chat_id), post.post_id, post.payload, to.lang,
                 campaign=post.campaign, pledges=await self._pledge_count(post.campaign),
-                rate_limit_args=BROADCAST, **args)
+                rate_limit_args=BROADCAST, chat_kind=to.kind, **args)
         except Forbidden as exc:
             raise outreach.RecipientBlocked(exc.message) from exc
         except BadRequest as exc:

@@ -79,9 +79,13 @@ def _label(button: dict[str, Any], lang: str, key: str) -> str:
 
 async def keyboard(
     svc: Services, bot_username: str, post_id: int, payload: dict[str, Any], lang: str, *,
-    campaign: str | None, pledges: int | None = None,
+    campaign: str | None, pledges: int | None = None, chat_kind: str = "person",
 ) -> InlineKeyboardMarkup | None:
-    """The post's buttons for a reader of `lang`; a pledge button shows the live count."""
+    """The post's buttons for a reader of `lang`; a pledge button shows the live count.
+
+    Channel posts get no share button: Telegram refuses inline-mode buttons there, and a
+    channel's own forward button does the same.
+    """
     rows: list[list[InlineKeyboardButton]] = []
     for button in payload.get("buttons", []):
         action = button.get("action")
@@ -91,7 +95,7 @@ async def keyboard(
         elif action == "useful":
             rows.append([InlineKeyboardButton(_label(button, lang, "post.button.useful"),
                                               callback_data=f"ru:{post_id}")])
-        elif action == "share":
+        elif action == "share" and chat_kind != "channel":
             rows.append([InlineKeyboardButton(_label(button, lang, "post.button.share"),
                                               switch_inline_query=share_query(post_id))])
         elif action == "complain":
@@ -160,14 +164,14 @@ def _file_id(message: Message, kind: str) -> str | None:
 async def send_post(
     app: App, chat_id: int, post_id: int, payload: dict[str, Any], lang: str, *,
     campaign: str | None, rate_limit_args: Any = None, pledges: int | None = None,
-    **send_args: Any,
+    chat_kind: str = "person", **send_args: Any,
 ) -> int:
     """Send one post to one chat; the id of its (first) message. Raises TelegramError."""
     svc: Services = app.bot_data["svc"]
     bot = app.bot
     text = text_for(payload, lang)
     markup = await keyboard(svc, bot.username, post_id, payload, lang, campaign=campaign,
-                            pledges=pledges)
+                            pledges=pledges, chat_kind=chat_kind)
     media: list[dict[str, Any]] = payload.get("media", [])
     common: dict[str, Any] = {"rate_limit_args": rate_limit_args,
                               "disable_notification": bool(payload.get("silent", False)),
