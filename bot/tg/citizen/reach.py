@@ -154,8 +154,10 @@ async def _show_count(update: Update, ctx: Ctx, post_id: int, count: int, lang: 
             return
         markup = await keyboard(ctx.svc, ctx.bot.username, post_id, found[0], lang,
                                 campaign=found[1].campaign, pledges=count)
-        if markup is not None and message is None:
+        if message is None:  # as the inline result was made
             markup = _with_share(markup, lang, post_id)
+        elif message.chat.type == "channel":
+            markup = _without_switch(markup)
     where: dict[str, Any] = (
         {"chat_id": message.chat.id, "message_id": message.message_id}
         if isinstance(message, Message) else {"inline_message_id": query.inline_message_id})
