@@ -152,12 +152,12 @@ async def _show_count(update: Update, ctx: Ctx, post_id: int, count: int, lang: 
         found = await reach.published(ctx.svc.backend, post_id)
         if found is None:
             return
+        channel = message is not None and message.chat.type == "channel"
         markup = await keyboard(ctx.svc, ctx.bot.username, post_id, found[0], lang,
-                                campaign=found[1].campaign, pledges=count)
+                                campaign=found[1].campaign, pledges=count,
+                                chat_kind="channel" if channel else "person")
         if message is None:  # as the inline result was made
             markup = _with_share(markup, lang, post_id)
-        elif message.chat.type == "channel":
-            markup = _without_switch(markup)
     where: dict[str, Any] = (
         {"chat_id": message.chat.id, "message_id": message.message_id}
         if isinstance(message, Message) else {"inline_message_id": query.inline_message_id})
@@ -200,17 +200,6 @@ def _with_share(markup: InlineKeyboardMarkup | None, lang: str, post_id: int
     return InlineKeyboardMarkup(rows)
 
 
-def _without_switch(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
-    """A channel post cannot carry buttons that open inline mode (Telegram refuses them)."""
-    if markup is None:
-        return None
-    rows = [[b for b in row if b.switch_inline_query is None
-             and b.switch_inline_query_chosen_chat is None
-             and b.switch_inline_query_current_chat is None] for row in markup.inline_keyboard]
-    rows = [row for row in rows if row]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
 def _carries_buttons(payload: dict[str, Any], lang: str) -> bool:
     """Whether a post's first message holds its buttons (the message `channel_posts` keeps).
 
@@ -244,10 +233,9 @@ async def refresh_counters(ctx: Ctx) -> None:
         if per_chat[post.tg_chat] >= REFRESH_PER_CHAT or counters.busy(post.tg_chat,
                                                                         by_press=True):
             continue  # next minute
+        # As the post was sent: a channel's has no share button (Telegram refuses it there).
         markup = await keyboard(svc, ctx.bot.username, post.post_id, post.payload, post.lang,
-                                campaign=post.campaign, pledges=count)
-        if post.kind == "channel":
-            markup = _without_switch(markup)
+                                campaign=post.campaign, pledges=count, chat_kind=post.kind)
         edits += 1
         per_chat[post.tg_chat] += 1
         try:
