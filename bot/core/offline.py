@@ -215,3 +215,28 @@ async def notes(b: Backend, year: int, half: int) -> dict[str, Note]:
     async with b.db.read() as conn:
         return {str(r["measure"]): Note(str(r["text"]), r["percent"])
                 for r in await oq.notes(conn, year, half)}
+
+
+# -- for the adapters: a file as staff send it, and the measures they used last ------------
+CSV_MAX_BYTES = 512 * 1024  # thousands of rows; a bigger file is not a list of activities
+
+
+def decode_csv(data: bytes) -> str:
+    """A CSV file's text: UTF-8, with or without the BOM Excel writes ("CSV UTF-8").
+
+    Raises `ActivityError` with field "size" for a file over `CSV_MAX_BYTES`, "encoding" for
+    anything but UTF-8: guessing a legacy code page would turn Mongolian letters (Өө, Үү,
+    which no Cyrillic code page of Windows has) into junk.
+    """
+    if len(data) > CSV_MAX_BYTES:
+        raise ActivityError("size", f"larger than {CSV_MAX_BYTES // 1024} KB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ActivityError("encoding", "not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+async def recent_measures(b: Backend, limit: int = 6) -> list[str]:
+    """Measures of the latest entries, newest first: offered as buttons in the next /log."""
+    async with b.db.read() as conn:
+        return await oq.recent_measures(conn, limit)

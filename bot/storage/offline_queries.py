@@ -48,3 +48,10 @@ async def put_note(conn: aiosqlite.Connection, year: int, half: int, measure: st
 async def notes(conn: aiosqlite.Connection, year: int, half: int) -> list[Row]:
     return await _all(conn, "SELECT * FROM measure_notes WHERE year = ? AND half = ?"
                             " ORDER BY measure", (year, half))
+
+
+async def recent_measures(conn: aiosqlite.Connection, limit: int) -> list[str]:
+    """The plan measures of the latest entries in force, newest first, each once."""
+    rows = await _all(conn, "SELECT measure FROM offline_activities WHERE deleted_at IS NULL"
+                            " GROUP BY measure ORDER BY MAX(id) DESC LIMIT ?", (limit,))
+    return [str(r["measure"]) for r in rows]

@@ -26,6 +26,7 @@ from bot.tg.common import App, Ctx, Services, answer_callback, reply
 from bot.tg.ordering import PerPersonOrder
 from bot.tg.pacing import Pace, PacedRateLimiter
 from bot.tg.staff import admin, cases, chats, jobs, posts, sources
+from bot.tg.staff import log as offline_log
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def build_app(
     posts.register(app, access)
     sources.register(app, access)
     chats.register(app, access)
+    offline_log.register(app, access)
     # 3. The same staff commands from anyone else are refused, not silently ignored.
     admin.register_refusals(app)
     # 4. Citizen commands and menu buttons; opting in and out of posts; the buttons under

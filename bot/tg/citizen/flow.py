@@ -40,6 +40,7 @@ from bot.tg.common import (
     reply,
 )
 from bot.tg.staff import actions, posts
+from bot.tg.staff import log as offline_log
 
 END = ConversationHandler.END
 Handlers = list[BaseHandler[Update, Ctx, Any]]
@@ -54,6 +55,8 @@ async def cancel(update: Update, ctx: Ctx) -> int:
         return await actions.abort(update, ctx)
     if flow in (posts.FLOW_NEW, posts.FLOW_EDIT):
         return await posts.cancel(update, ctx)
+    if flow == offline_log.FLOW:
+        return await offline_log.abort(update, ctx)
     return await complaint.cancel(update, ctx)
 
 
@@ -78,7 +81,7 @@ async def timed_out(update: object, ctx: Ctx) -> None:
 def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
     """Every step of every flow; `/cancel`, Cancel buttons and the menu work at each one."""
     steps = {**complaint.states(), **status.states(), **actions.states(access),
-             **posts.states(access)}
+             **posts.states(access), **offline_log.states(access)}
 
     async def pick_up(update: Update, ctx: Ctx) -> object:
         """Continues a saved draft at its step when no flow is running (after a restart).
@@ -125,7 +128,7 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
 
     entries: Handlers = [
         *complaint.entry_points(), *status.entry_points(), *actions.entry_points(access),
-        *posts.entry_points(access),
+        *posts.entry_points(access), *offline_log.entry_points(access),
         MessageHandler(PRIVATE & ~filters.COMMAND & ~ANY_MENU_BUTTON & ~filters.StatusUpdate.ALL,
                        pick_up),
         CallbackQueryHandler(pick_up, pattern=r"^(c|st|pp|pe):"),
@@ -133,7 +136,7 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
     cancels: Handlers = [
         CommandHandler("cancel", cancel, filters=PRIVATE),
         *complaint.cancel_handlers(), *status.cancel_handlers(), *actions.cancel_handlers(access),
-        *posts.cancel_handlers(access),
+        *posts.cancel_handlers(access), *offline_log.cancel_handlers(access),
     ]
     with warnings.catch_warnings():
         # PTB warns that per_message=False does not track buttons per message; one state
