@@ -1442,10 +1442,8 @@ async def do_stop(update: Update, ctx: Ctx) -> None:
         return
     await answer_callback(update)
     await drop_keyboard(update)
-    if skipped is None:
-        await reply(update, t(lang, "posts.not_running", number=number))
-    else:
-        await reply(update, t(lang, "posts.stopped", number=number, skipped=skipped))
+    await reply(update, t(lang, "posts.not_running" if skipped is None else "posts.stopped",
+                          number=number))
 
 
 async def keep(update: Update, ctx: Ctx) -> None:
