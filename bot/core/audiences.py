@@ -115,10 +115,11 @@ async def chat_of_recipient(b: Backend, subscriber_id: int) -> ChatInfo | None:
 
 
 async def posted(b: Backend, broadcast_id: int, chat: ChatInfo, message_id: int,
-                 members: int | None) -> None:
+                 members: int | None, buttons_message: int | None = None) -> None:
     """A post landed in a group or channel of `members` people (potential reach)."""
     async with b.db.tx() as conn:
-        await q.insert_channel_post(conn, broadcast_id, chat.id, message_id, members)
+        await q.insert_channel_post(conn, broadcast_id, chat.id, message_id, members,
+                                    buttons_message)
 
 
 async def reactions(b: Backend, tg_chat: int, message_id: int, total: int, now: dt.datetime

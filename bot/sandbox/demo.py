@@ -51,9 +51,12 @@ class Sandbox:
         self.host, self.port, self.seed = host, port, seed
         # People click at human pace; the fake still enforces Telegram's rates, with a
         # burst that lets the seeding script type fast.
+        # Inline mode and its feedback on, as @BotFather's /setinline and /setinlinefeedback
+        # must be for the Share button to work and be counted.
         self.fake = FakeTelegram(token=SANDBOX_TOKEN,
                                  bot_username=BOT_USERNAME, bot_name=BOT_NAME,
-                                 limits=Limits(private_burst=30))
+                                 limits=Limits(private_burst=30),
+                                 supports_inline_queries=True, inline_feedback=True)
         self.personas: list[Persona] = []
         self._stack = contextlib.AsyncExitStack()
         self._runner: web.AppRunner | None = None

@@ -747,11 +747,12 @@ async def list_sources(conn: aiosqlite.Connection) -> list[Row]:
 
 async def insert_channel_post(
     conn: aiosqlite.Connection, broadcast_id: int, chat_id: int, message_id: int,
-    members: int | None,
+    members: int | None, buttons_message: int | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT OR REPLACE INTO channel_posts (broadcast_id, chat_id, message_id, members)"
-        " VALUES (?, ?, ?, ?)", (broadcast_id, chat_id, message_id, members))
+        "INSERT OR REPLACE INTO channel_posts"
+        " (broadcast_id, chat_id, message_id, members, buttons_message) VALUES (?, ?, ?, ?, ?)",
+        (broadcast_id, chat_id, message_id, members, buttons_message))
 
 
 async def set_channel_reactions(

@@ -24,7 +24,8 @@ async def counter_posts(conn: aiosqlite.Connection, since: str, limit: int) -> l
     """
     return await _all(
         conn,
-        "SELECT c.tg_chat, c.kind, cp.message_id, p.id AS post_id, p.campaign, p.payload,"
+        "SELECT c.tg_chat, c.kind, COALESCE(cp.buttons_message, cp.message_id) AS message_id,"
+        " p.id AS post_id, p.campaign, p.payload,"
         " s.lang FROM channel_posts cp"
         " JOIN chats c ON c.id = cp.chat_id"
         " JOIN broadcasts b ON b.id = cp.broadcast_id"

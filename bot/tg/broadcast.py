@@ -19,7 +19,7 @@ from bot.i18n import t
 from bot.storage import queries as q
 from bot.tg.common import App, Services
 from bot.tg.pacing import BROADCAST
-from bot.tg.postview import send_post
+from bot.tg.postview import send_post_ids
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class TelegramSender:
         args: dict[str, Any] = {"allow_paid_broadcast": True} if svc.settings.paid_broadcast \
             else {}
         try:
-            message_id = await send_post(
+            message_id, buttons_message = await send_post_ids(
                 self._app, int(to.chat_id), post.post_id, post.payload, to.lang,
                 campaign=post.campaign, pledges=await self._pledge_count(post.campaign),
                 rate_limit_args=BROADCAST, chat_kind=to.kind, **args)
@@ -64,11 +64,11 @@ class TelegramSender:
         except TelegramError as exc:
             raise outreach.SendError(exc.__class__.__name__) from exc
         if to.kind != "person":
-            await self._count_chat(to, post, message_id)
+            await self._count_chat(to, post, message_id, buttons_message)
         return message_id
 
     async def _count_chat(self, to: outreach.Recipient, post: outreach.Outgoing,
-                          message_id: int) -> None:
+                          message_id: int, buttons_message: int | None) -> None:
         """A group's or channel's size at send time: its potential reach (not views)."""
         svc: Services = self._app.bot_data["svc"]
         try:
@@ -82,7 +82,8 @@ class TelegramSender:
             except TelegramError as exc:
                 log.info("member count unknown: %s", exc.__class__.__name__)
                 members = None
-            await audiences.posted(svc.backend, post.broadcast_id, chat, message_id, members)
+            await audiences.posted(svc.backend, post.broadcast_id, chat, message_id, members,
+                                   buttons_message)
         except Exception:  # a statistic must not fail a delivery that happened
             log.exception("channel reach not recorded")
 

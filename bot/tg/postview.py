@@ -167,6 +167,21 @@ async def send_post(
     chat_kind: str = "person", **send_args: Any,
 ) -> int:
     """Send one post to one chat; the id of its (first) message. Raises TelegramError."""
+    first, _ = await send_post_ids(app, chat_id, post_id, payload, lang, campaign=campaign,
+                                   rate_limit_args=rate_limit_args, pledges=pledges,
+                                   chat_kind=chat_kind, **send_args)
+    return first
+
+
+async def send_post_ids(
+    app: App, chat_id: int, post_id: int, payload: dict[str, Any], lang: str, *,
+    campaign: str | None, rate_limit_args: Any = None, pledges: int | None = None,
+    chat_kind: str = "person", **send_args: Any,
+) -> tuple[int, int | None]:
+    """`send_post`, and the id of the message with the buttons if it is not the first.
+
+    That is an album's, or a text's too long for a caption: it follows the media.
+    """
     svc: Services = app.bot_data["svc"]
     bot = app.bot
     text = text_for(payload, lang)
@@ -179,7 +194,7 @@ async def send_post(
     if not media:
         message = await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup,
                                          **common)
-        return message.message_id
+        return message.message_id, None
     caption_fits = visible_length(text) <= CAPTION_LIMIT
     caption = text if caption_fits and text.strip() else None
     if len(media) == 1:
@@ -192,7 +207,7 @@ async def send_post(
         sent = await _send_media(app, media, one)
         first_id = (sent if isinstance(sent, Message) else sent[0]).message_id
         if caption_fits:
-            return first_id
+            return first_id, None
     else:
         async def album(files: list[str | InputFile]) -> Sequence[Message]:
             items = [_input_media(str(item["type"]), f, caption if i == 0 else None)
@@ -202,12 +217,13 @@ async def send_post(
         sent = await _send_media(app, media, album)
         first_id = (sent if isinstance(sent, Message) else sent[0]).message_id
         if caption_fits and markup is None:
-            return first_id
+            return first_id, None
     # Albums cannot carry buttons, and a caption holds 1,024 characters: the text, or a
     # short line, follows in a message of its own with the buttons.
     follow = text if not caption_fits else t(lang, "post.buttons_below")
-    await bot.send_message(chat_id, follow, parse_mode="HTML", reply_markup=markup, **common)
-    return first_id
+    second = await bot.send_message(chat_id, follow, parse_mode="HTML", reply_markup=markup,
+                                    **common)
+    return first_id, second.message_id
 
 
 async def _resolve(app: App, item: dict[str, Any]) -> str | _Upload:
