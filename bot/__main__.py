@@ -73,6 +73,10 @@ def _run(settings: Settings) -> int:
 
     configure_logging(settings.log_level)
     app = build_app(settings)
+    if settings.facebook is not None:  # also Messenger, same loop and port: bot/messenger/serve.py
+        from bot.messenger.serve import serve
+
+        return serve(app)
     if settings.webhook_url:
         app.run_webhook(**webhook_options(settings))
     else:
