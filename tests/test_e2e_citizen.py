@@ -30,7 +30,7 @@ async def test_start_shows_the_promise_and_the_menu(h: Harness) -> None:
     assert keyboard is not None
     labels = [b["text"] for row in keyboard for b in row]
     assert labels == ["📮 Гомдол, санал илгээх (110)", "🔎 Гомдлоо шалгах", "📰 Мэдээ авах",
-                      "🔒 Нууцлал, тухай", "🌐 Хэл / Language"]
+                      "📋 Санал асуулга", "🔒 Нууцлал, тухай", "🌐 Хэл / Language"]
     await alice.send("/privacy")
     privacy = await expect(alice, "Нууцлал")
     assert "Telegram" in text_of(privacy)

@@ -377,6 +377,34 @@ async def answer(b: Backend, survey: Survey, who: Citizen, question_id: str,
     return _step(survey, state)
 
 
+async def toggle(b: Backend, survey: Survey, who: Citizen, question_id: str, code: str,
+                 now: dt.datetime) -> list[str]:
+    """Tick or untick an option of a multiple choice; returns the ticks so far.
+
+    They are kept in the draft, so two quick taps, or a restart, lose none.
+    """
+    state = await _load(b, survey, who)
+    question = survey.question(question_id)
+    if state is None:
+        raise SurveyError("no_draft")
+    if question is None or question.type != "multiple" or question.option(code) is None \
+            or question not in survey.asked(state["answers"]):
+        raise SurveyError("bad_answer")
+    ticked: list[str] = state.setdefault("ticked", {}).get(question_id, [])
+    ticked = [c for c in ticked if c != code] if code in ticked else [*ticked, code]
+    state["ticked"][question_id] = ticked
+    await _save(b, survey, who, state, now)
+    return ticked
+
+
+async def ticked(b: Backend, survey: Survey, who: Citizen, question_id: str) -> list[str]:
+    """The options ticked so far on a multiple choice."""
+    state = await _load(b, survey, who)
+    if state is None:
+        raise SurveyError("no_draft")
+    return list(state.get("ticked", {}).get(question_id, []))
+
+
 async def skip(b: Backend, survey: Survey, who: Citizen, question_id: str,
                now: dt.datetime) -> Step:
     """Leave the current question unanswered."""

@@ -16,6 +16,7 @@ from bot import logs
 from bot.config import Settings
 from bot.core.backend import open_backend
 from bot.core.content import ContentLibrary
+from bot.core.surveys import load_surveys
 from bot.core.orgs import OrgDirectory
 from bot.core.pacing import Pacer, PaceRules
 from bot.i18n import LANGS, t
@@ -116,7 +117,8 @@ async def on_startup(app: App) -> None:
     backend = await open_backend(settings, clock())
     svc = Services(settings=settings, backend=backend, clock=clock,
                    orgs=OrgDirectory(settings.content_dir / "organizations.yaml"),
-                   content=ContentLibrary(settings.content_dir))
+                   content=ContentLibrary(settings.content_dir),
+                   surveys=load_surveys(settings.content_dir))
     app.bot_data["svc"] = svc
     from bot.core.staff import staff_ids
 

@@ -27,6 +27,7 @@ from bot.core.backend import Backend
 from bot.core.content import ContentLibrary
 from bot.core.models import Citizen, Kind, NoticeTarget, Role, Status
 from bot.core.orgs import OrgDirectory
+from bot.core.surveys import SurveyLibrary
 from bot.i18n import DEFAULT_LANG, all_langs, t
 from bot.tg.pacing import Pace
 
@@ -47,6 +48,7 @@ class Services:
     clock: Callable[[], dt.datetime]
     content: ContentLibrary
     staff: dict[int, Role] = field(default_factory=dict)
+    surveys: SurveyLibrary = field(default_factory=SurveyLibrary)
 
     def now(self) -> dt.datetime:
         """The current time (aware, UTC); tests pass their own clock."""
@@ -116,7 +118,8 @@ def org_name(svc: Services, lang: str, code: str | None) -> str:
 
 
 # -- the main menu (a reply keyboard) -------------------------------------------------
-MENU_KEYS = ("menu.complain", "menu.status", "menu.news", "menu.about", "menu.lang")
+MENU_KEYS = ("menu.complain", "menu.status", "menu.news", "menu.survey", "menu.about",
+             "menu.lang")
 
 
 def main_menu(lang: str) -> ReplyKeyboardMarkup:
@@ -125,8 +128,8 @@ def main_menu(lang: str) -> ReplyKeyboardMarkup:
         [
             [KeyboardButton(t(lang, "menu.complain"))],
             [KeyboardButton(t(lang, "menu.status"))],
-            [KeyboardButton(t(lang, "menu.news")), KeyboardButton(t(lang, "menu.about"))],
-            [KeyboardButton(t(lang, "menu.lang"))],
+            [KeyboardButton(t(lang, "menu.news")), KeyboardButton(t(lang, "menu.survey"))],
+            [KeyboardButton(t(lang, "menu.about")), KeyboardButton(t(lang, "menu.lang"))],
         ],
         resize_keyboard=True,
         is_persistent=True,

@@ -27,7 +27,7 @@ from telegram.warnings import PTBUserWarning
 from bot.core import complaints
 from bot.i18n import t
 from bot.tg.access import Access
-from bot.tg.citizen import complaint, status
+from bot.tg.citizen import complaint, status, survey
 from bot.tg.citizen.complaint import PRIVATE
 from bot.tg.common import (
     ANY_MENU_BUTTON,
@@ -57,6 +57,8 @@ async def cancel(update: Update, ctx: Ctx) -> int:
         return await posts.cancel(update, ctx)
     if flow == offline_log.FLOW:
         return await offline_log.abort(update, ctx)
+    if flow == survey.FLOW:
+        return await survey.cancel(update, ctx)
     return await complaint.cancel(update, ctx)
 
 
@@ -81,7 +83,7 @@ async def timed_out(update: object, ctx: Ctx) -> None:
 def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
     """Every step of every flow; `/cancel`, Cancel buttons and the menu work at each one."""
     steps = {**complaint.states(), **status.states(), **actions.states(access),
-             **posts.states(access), **offline_log.states(access)}
+             **posts.states(access), **offline_log.states(access), **survey.states()}
 
     async def pick_up(update: Update, ctx: Ctx) -> object:
         """Continues a saved draft at its step when no flow is running (after a restart).
@@ -129,6 +131,7 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
     entries: Handlers = [
         *complaint.entry_points(), *status.entry_points(), *actions.entry_points(access),
         *posts.entry_points(access), *offline_log.entry_points(access),
+        *survey.entry_points(),
         MessageHandler(PRIVATE & ~filters.COMMAND & ~ANY_MENU_BUTTON & ~filters.StatusUpdate.ALL,
                        pick_up),
         CallbackQueryHandler(pick_up, pattern=r"^(c|st|pp|pe):"),

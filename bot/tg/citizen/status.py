@@ -17,8 +17,9 @@ from telegram.ext import (
 from bot.core import complaints
 from bot.core.complaints import FOLLOWUP
 from bot.core.errors import InvalidDraft, NotFound, TooManyAttempts
-from bot.core.models import Draft
+from bot.core.models import Draft, Status
 from bot.i18n import t
+from bot.tg.citizen import survey
 from bot.tg.citizen.attachments import download, incoming_file
 from bot.tg.citizen.complaint import FILES, FREE_TEXT, OTHER, PRIVATE
 from bot.tg.common import (
@@ -83,9 +84,13 @@ async def _lookup(update: Update, ctx: Ctx, receipt_text: str) -> str | int:
                     reply_markup=buttons([[(t(lang, "button.cancel"), "st:cancel")]]))
         return AWAIT_RECEIPT
     tag = svc.backend.vault.tag("followup", view.complaint_id, chat.id)
-    await reply_long(update, citizen_view(svc, lang, view), reply_markup=buttons([
-        [(t(lang, "button.followup"), f"st:fu:{view.complaint_id}:{tag}")],
-    ]))
+    rows = [[(t(lang, "button.followup"), f"st:fu:{view.complaint_id}:{tag}")]]
+    # A handled case: a two-question rating (FixMyStreet asks "was it fixed?"); its answers
+    # are stored without the case, for the statistics only.
+    if view.status in (Status.ANSWERED, Status.CLOSED) and \
+            (rate := survey.rating_button(ctx, lang, view.complaint_id, chat.id)) is not None:
+        rows.append([rate])
+    await reply_long(update, citizen_view(svc, lang, view), reply_markup=buttons(rows))
     return END
 
 

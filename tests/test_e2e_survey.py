@@ -1,0 +1,186 @@
+"""Surveys through Telegram: 50 citizens answer the perception survey (with its condition),
+a second try is refused, the results equal what they answered, small cells are hidden, and
+the database names nobody; a handled case is rated after a status check."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.core import surveys
+from bot.fakegram import FakeUser
+from bot.sandbox.script import reply_to_case
+from tests.harness import (
+    Harness,
+    case_number,
+    expect,
+    file_complaint,
+    press,
+    text_of,
+)
+
+
+def _svc(h: Harness) -> Any:
+    return h.app.bot_data["svc"]
+
+
+async def _ticked(user: FakeUser, label: str) -> None:
+    """Wait until the question shows `label` ticked in its buttons."""
+    def shows(message: dict[str, Any]) -> bool:
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        return any(b["text"].startswith(label) for row in rows for b in row)
+    await user.wait_for(shows)
+
+
+async def _answer(user: FakeUser, i: int) -> None:
+    """One citizen's answers: a fixed pattern by index, so the totals are known."""
+    await user.send("📋 Санал асуулга")
+    await expect(user, "Одоо явагдаж буй")
+    await press(user, "Авлигын талаарх иргэдийн төсөөлөл")
+    await expect(user, "1 / 8")
+    await press(user, "20–45" if i < 30 else "46–60" if i < 47 else "60-аас дээш")
+    await expect(user, "2 / 8")
+    await press(user, "Төрийн албан хаагч" if i % 2 == 0 else "Хувийн хэвшил")
+    await expect(user, "3 / 8")
+    await press(user, "Дунд зэрэг" if i < 15 else "Их")
+    await expect(user, "4 / 8")
+    await press(user, "Удирдах албан тушаалтан" if i < 40 else "Бүгд")
+    await expect(user, "5 / 8")
+    await press(user, "Шүүх")
+    await _ticked(user, "✅ Шүүх")
+    if i < 10:
+        await press(user, "Цагдаагийн газар")
+        await _ticked(user, "✅ Цагдаагийн газар")
+    await press(user, "✔️ Болсон")
+    await expect(user, "6 / 8")
+    if i < 12:  # asked for money: the follow-up question appears
+        await press(user, "Тийм")
+        await expect(user, "7 / 9")
+        await press(user, "Үгүй")  # did not report it …
+        await expect(user, "8 / 10")  # … so: why not?
+        await press(user, "Айсан, нэр минь ил болно гэж")
+        await _ticked(user, "✅ Айсан")
+        await press(user, "✔️ Болсон")
+        await expect(user, "9 / 10")
+    else:
+        await press(user, "Үгүй")
+        await expect(user, "7 / 8")
+    await press(user, "4")
+    await expect(user, "Хариултаа бичнэ үү")
+    if i == 0:
+        await user.send("Шалгалтыг ил тод болгох хэрэгтэй")
+    else:
+        await press(user, "⏭ Алгасах")
+    await expect(user, "Баярлалаа")
+
+
+async def test_fifty_citizens_answer_and_the_figures_are_theirs(h: Harness) -> None:
+    await h.stop()
+    await h.start(send_per_second=200.0)
+    users = [h.fake.user(first_name=f"Иргэн{i}") for i in range(50)]
+    for start in range(0, 50, 10):  # ten at a time, as people come
+        await asyncio.gather(*(_answer(u, i) for i, u in enumerate(users[start:start + 10],
+                                                                    start=start)))
+    # A second try is refused politely.
+    again = users[3]
+    await again.send("📋 Санал асуулга")
+    await press(again, "Авлигын талаарх иргэдийн төсөөлөл")
+    await expect(again, "аль хэдийн хариулсан")
+    survey = _svc(h).surveys.get("perception-2024")
+    result = await surveys.results(_svc(h).backend, survey)
+    assert result.responses == 50 and result.by_channel == {"telegram": 50}
+    q = result.questions
+    assert (q["age"]["20-45"].count, q["age"]["46-60"].count, q["age"]["over-60"].count) == \
+        (30, 17, 3)
+    assert q["employment"]["civil-servant"].count == 25
+    assert round(q["widespread"]["moderate"].percent, 1) == 30.0
+    assert q["level"]["senior"].count == 40 and q["level"]["all"].count == 10
+    assert (q["where"]["court"].count, q["where"]["police"].count, q["where"]["court"].base) \
+        == (50, 10, 50)
+    assert (q["met"]["yes"].count, q["reported"]["no"].count, q["reported"]["no"].base) == \
+        (12, 12, 12)
+    assert q["why-not"]["fear"].count == 12 and q["scale-trust"]["4"].count == 50
+    assert result.texts == 1
+    # 3 people over 60: too few to show anything about them.
+    over_60 = result.crosstabs["age"]["over-60"]
+    assert all(v is None for question in over_60.values() for v in question.values())
+    assert result.crosstabs["age"]["20-45"]["level"]["senior"] == 30
+    # Nobody is in the database: not their ids, nor the free text in the clear.
+    await h.stop()
+    raw = b"".join(p.read_bytes() for p in sorted(h.data_dir.rglob("*")) if p.is_file())
+    for user in users:
+        assert str(user.id).encode() not in raw
+        assert user.id.to_bytes(8, "little") not in raw and user.id.to_bytes(8, "big") not in raw
+    assert "Шалгалтыг ил тод".encode() not in raw
+    await h.start()
+
+
+async def test_a_survey_is_resumed_after_a_restart_and_goes_back(h: Harness) -> None:
+    saraa = h.fake.user(first_name="Сараа")
+    await saraa.send("📋 Санал асуулга")
+    await press(saraa, "«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    await expect(saraa, "1 / 5")
+    await press(saraa, "Татвар")
+    await expect(saraa, "2 / 5")
+    await h.restart()
+    await press(saraa, "5")  # the button of the question shown before the restart
+    await expect(saraa, "3 / 5")
+    await press(saraa, "◀ Буцах")
+    await expect(saraa, "2 / 5")
+    await press(saraa, "3")
+    await expect(saraa, "3 / 5")
+    await saraa.send_sticker()
+    await expect(saraa, "товчоор хариулна")
+    await press(saraa, "⏸ Түр зогсоох")
+    await expect(saraa, "Түр зогсоолоо")
+    await saraa.send("📋 Санал асуулга")
+    await press(saraa, "«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    await expect(saraa, "3 / 5")  # where she stopped
+    for label in ("15 минут хүртэл", "Үгүй"):
+        await press(saraa, label)
+    await expect(saraa, "Хариултаа бичнэ үү")
+    await saraa.send("Дугаар авах машин хэрэгтэй")
+    await expect(saraa, "Баярлалаа")
+    result = await surveys.results(_svc(h).backend, _svc(h).surveys.get("one-stop-satisfaction"))
+    assert result.questions["satisfied"]["3"].count == 1
+    assert result.questions["satisfied"]["5"].count == 0, "going back replaced the answer"
+
+
+async def test_forged_survey_buttons_are_refused(h: Harness) -> None:
+    bat = h.fake.user(first_name="Бат")
+    await bat.send("/start")
+    await expect(bat, "110")
+    for data in ("sv:a:perception-2024:0:1", "sv:go:case-rating.1:AAAAAAAAAA",
+                 "sv:a:nope:0:0", "sv:a:perception-2024:77:0"):
+        await bat.press_data(data)
+    await h.fake.wait_idle()
+    result = await surveys.results(_svc(h).backend, _svc(h).surveys.get("perception-2024"))
+    assert result.responses == 0
+    assert not any("1 / 2" in t for t in bat.texts()), "no rating without the case's receipt"
+
+
+async def test_a_handled_case_is_rated_without_the_case(h: Harness) -> None:
+    await h.add_officer()
+    alice = h.fake.user(first_name="Алиса")
+    receipt = await file_complaint(alice)
+    number = case_number(await expect(h.staff_group, "№"))
+    await reply_to_case(h.officer, number, "Шалгаад арга хэмжээ авлаа.")
+    await alice.send(f"/status {receipt}")
+    await expect(alice, "Шалгаад арга хэмжээ авлаа")
+    await press(alice, "⭐ Хэрхэн шийдвэрлэснийг үнэлэх")
+    await expect(alice, "1 / 2")
+    await press(alice, "Хэсэгчлэн")
+    await expect(alice, "2 / 2")
+    await press(alice, "4")
+    await expect(alice, "Баярлалаа")
+    # Once per case: the button is offered again, but a second rating is refused.
+    await alice.send(f"/status {receipt}")
+    await expect(alice, "Шалгаад арга хэмжээ авлаа")
+    await press(alice, "⭐ Хэрхэн шийдвэрлэснийг үнэлэх")
+    await expect(alice, "аль хэдийн хариулсан")
+    result = await surveys.results(_svc(h).backend, _svc(h).surveys.case_rating())
+    assert result.responses == 1 and result.questions["resolved"]["partly"].count == 1
+    # The officer's case view says nothing about the rating.
+    await h.officer.send(f"/case {number}")
+    view = await expect(h.officer, f"№{number}")
+    assert "Хэсэгчлэн" not in text_of(view) and "үнэл" not in text_of(view).lower()
