@@ -203,3 +203,18 @@ async def test_the_database_keeps_no_respondent_and_no_plaintext_answer(tmp_path
         assert row is not None and row[0] == 1, "the finished survey's draft is gone"
     finally:
         await reopened.close()
+
+
+def test_content_check_names_a_broken_survey(tmp_path: Path) -> None:
+    import io
+    import shutil
+
+    from bot.core.content import check
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "surveys" / "broken.yaml").write_text("id: broken\nopens: 2024-01-01\n",
+                                                     encoding="utf-8")
+    out = io.StringIO()
+    assert check(content, out) == 1
+    assert "broken.yaml: closes:" in out.getvalue()

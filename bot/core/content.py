@@ -697,9 +697,9 @@ def _plural(n: int, word: str) -> str:
 def check(root: Path, out: TextIO) -> int:
     """Validate the content folder and print every problem as `path: field: reason`.
 
-    Checks the posts, their media, campaigns.yaml, organizations.yaml and, when there is
-    a plan/ folder, the plans, notes and signers in it. Ends with a summary line; returns 0
-    when everything is fine, 1 otherwise.
+    Checks the posts, their media, campaigns.yaml, organizations.yaml, the surveys and,
+    when there is a plan/ folder, the plans, notes and signers in it. Ends with a summary
+    line; returns 0 when everything is fine, 1 otherwise.
     """
     from bot.core.plan import check_plans  # the plan module imports this one
     library = load_library(root)
@@ -717,6 +717,9 @@ def check(root: Path, out: TextIO) -> int:
         errors.append(exc)
     plans, plan_errors = check_plans(root)
     errors.extend(plan_errors)
+    from bot.core.surveys import load_surveys  # the survey module imports orgs, like this one
+    surveys = load_surveys(root)
+    errors.extend(surveys.errors)
     for error in errors:
         print(error, file=out)
     media = sum(len(p.media) for p in library.posts)
@@ -726,6 +729,8 @@ def check(root: Path, out: TextIO) -> int:
         measures = sum(len(p.measures) for p in plans.plans.values())
         counts += (f", {_plural(len(plans.plans), 'plan')} "
                    f"({_plural(measures, 'measure')})")
+    if (root / "surveys").is_dir():
+        counts += f", {_plural(len(surveys.surveys), 'survey')}"
     if errors:
         files = len({e.path for e in errors})
         print(f"{root}: {_plural(len(errors), 'problem')} in {_plural(files, 'file')}; "
