@@ -432,7 +432,7 @@ buttons:
     assert problems(tmp_path, post_text(header)) == [
         "buttons[0].text.mn: expected non-empty text",
         "buttons[1]: needs exactly one of url or action",
-        "buttons[2].action: one of: useful, share, pledge, complain",
+        "buttons[2].action: one of: useful, share, pledge, complain, survey",
     ]
 
 

@@ -184,3 +184,21 @@ async def test_a_handled_case_is_rated_without_the_case(h: Harness) -> None:
     await h.officer.send(f"/case {number}")
     view = await expect(h.officer, f"№{number}")
     assert "Хэсэгчлэн" not in text_of(view) and "үнэл" not in text_of(view).lower()
+
+
+async def test_a_post_button_opens_the_survey(h: Harness) -> None:
+    from bot.core import outreach, posts
+    from bot.tg.broadcast import TelegramSender
+
+    bat = h.fake.user(first_name="Бат")
+    backend = _svc(h).backend
+    await outreach.subscribe(backend, "telegram", str(bat.id), "mn", h.clock())
+    post = _svc(h).content.get("survey-perception")
+    payload, meta = posts.from_content(post)
+    broadcast_id = await outreach.create_broadcast(backend, payload, h.clock(), meta=meta)
+    await outreach.run_broadcast(backend, broadcast_id, TelegramSender(h.app), h.clock)
+    got = await expect(bat, "санал асуулгад")
+    link = got["reply_markup"]["inline_keyboard"][0][0]["url"]
+    assert link == "https://t.me/ac110_bot?start=sv-perception-2024"
+    await bat.send("/start sv-perception-2024")  # what opening the link does
+    await expect(bat, "1 / 8")

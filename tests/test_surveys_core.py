@@ -37,7 +37,7 @@ def test_the_shipped_surveys_load() -> None:
     assert {s.id for s in library.surveys} == {"perception-2024", "one-stop-satisfaction",
                                                "case-rating"}
     perception = library.get("perception-2024")
-    assert perception is not None and perception.measure == "4"
+    assert perception is not None and perception.measure == "4.1"
     assert [q.demographic for q in perception.questions[:2]] == ["age_band", "employment"]
     assert library.case_rating() is not None
     assert library.case_rating() not in library.open_now(dt.date(2026, 12, 1))

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 KINDS = ("news", "poster", "infographic", "video", "handbook", "ebook", "article", "campaign")
 MEDIA_TYPES = ("photo", "video", "document")
-ACTIONS = ("useful", "share", "pledge", "complain")
+ACTIONS = ("useful", "share", "pledge", "complain", "survey")
 LANGS = ("mn", "en")
 FIELDS = ("id", "kind", "campaign", "measure", "title", "media", "buttons", "topics")
 HTML_TAGS = ("b", "i", "u", "s", "a", "code", "pre", "blockquote")
@@ -94,6 +94,7 @@ class Button:
     text: dict[str, str]
     url: str | None = None
     action: str | None = None
+    survey: str | None = None  # the survey a `survey` button opens
 
     def label(self, lang: str) -> str:
         """The text in `lang`, falling back to Mongolian."""
@@ -400,9 +401,9 @@ def _buttons(value: Any, problems: _Problems) -> list[Button]:
         if not isinstance(item, dict):
             problems.add(where, "expected {text, url} or {text, action}")
             continue
-        unknown = [str(key) for key in item if key not in ("text", "url", "action")]
+        unknown = [str(key) for key in item if key not in ("text", "url", "action", "survey")]
         if unknown:
-            problems.add(f"{where}.{unknown[0]}", "unknown field (text, url, action)")
+            problems.add(f"{where}.{unknown[0]}", "unknown field (text, url, action, survey)")
         before = len(problems.items)
         text = _texts(f"{where}.text", item.get("text"), problems, limit=BUTTON_TEXT_LIMIT)
         url, action = item.get("url"), item.get("action")
@@ -412,8 +413,13 @@ def _buttons(value: Any, problems: _Problems) -> list[Button]:
             problems.add(f"{where}.url", "must be a full https:// address")
         elif action is not None and action not in ACTIONS:
             problems.add(f"{where}.action", f"one of: {', '.join(ACTIONS)}")
+        survey = item.get("survey")
+        if (action == "survey") != (survey is not None):
+            problems.add(f"{where}.survey", "a survey button names its survey, and only it")
+        elif survey is not None and not (isinstance(survey, str) and _ID.match(survey)):
+            problems.add(f"{where}.survey", "a survey id (a file in content/surveys)")
         if len(problems.items) == before:
-            buttons.append(Button(text=text, url=url, action=action))
+            buttons.append(Button(text=text, url=url, action=action, survey=survey))
     return buttons
 
 

@@ -28,6 +28,7 @@ from bot.core.staff import POST_ROLES, require
 from bot.storage import queries as q
 
 AUDIENCES = ("subscribers", "chats", "all")
+_SURVEY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 SENDABLE_MEDIA = (*MEDIA_TYPES, "animation")  # staff may forward a GIF too
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -83,6 +84,8 @@ def check_payload(payload: dict[str, Any]) -> None:
             raise PostError(f"unknown button action {button.get('action')!r}")
         if button.get("action") is None and not str(button.get("url", "")).startswith("https://"):
             raise PostError("a link button needs an https:// address")
+        if button.get("action") == "survey" and not _SURVEY_ID.match(str(button.get("survey"))):
+            raise PostError("a survey button names its survey")
 
 
 def from_content(post: Post) -> tuple[dict[str, Any], PostMeta]:
@@ -92,7 +95,8 @@ def from_content(post: Post) -> tuple[dict[str, Any], PostMeta]:
         "text": {lang: post.message(lang) for lang in langs},
         "media": [{"type": m.type, "path": f"media/{m.file}"} for m in post.media],
         "buttons": [
-            {"action": b.action, "text": b.text} if b.action else {"url": b.url, "text": b.text}
+            ({"action": b.action, "text": b.text} | ({"survey": b.survey} if b.survey else {}))
+            if b.action else {"url": b.url, "text": b.text}
             for b in post.buttons
         ],
     }

@@ -98,6 +98,10 @@ async def keyboard(
         elif action == "share" and chat_kind != "channel":
             rows.append([InlineKeyboardButton(_label(button, lang, "post.button.share"),
                                               switch_inline_query=share_query(post_id))])
+        elif action == "survey":  # a link, so it works in groups and channels too
+            rows.append([InlineKeyboardButton(
+                _label(button, lang, "post.button.survey"),
+                url=f"https://t.me/{bot_username}?start=sv-{button['survey']}")])
         elif action == "complain":
             rows.append([InlineKeyboardButton(
                 _label(button, lang, "post.button.complain"),
