@@ -32,7 +32,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.core import posts, schedule
-from bot.core.content import ACTIONS, KINDS
+from bot.core.content import KINDS
 from bot.core.errors import DomainError
 from bot.core.models import Role
 from bot.core.posts import AUDIENCES, PostError
@@ -79,6 +79,8 @@ MAX_MEDIA = 10
 BUTTON_LABEL = 48  # characters of a library post's title on its button
 UPCOMING_SHOWN, RECENT_SHOWN = 20, 10
 UNTIL_CHOICES = {"4w": dt.timedelta(weeks=4), "3m": dt.timedelta(days=91)}
+# The buttons staff switch on and off here; a library post may bring others (a survey).
+TOGGLES = ("useful", "share", "pledge", "complain")
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -246,7 +248,7 @@ async def ask_measure(ctx: Ctx, chat_id: int, lang: str, draft: PostDraft,
 def _buttons_markup(lang: str, draft: PostDraft) -> InlineKeyboardMarkup:
     chosen = posts.actions_of(draft.payload)
     rows = []
-    for action in ACTIONS:
+    for action in TOGGLES:
         if action == "pledge" and draft.campaign is None:
             continue  # a pledge is to a campaign
         mark = "✅" if action in chosen else "⬜"
@@ -359,9 +361,14 @@ def _quiet_note(ctx: Ctx, lang: str, moment: dt.datetime | Weekly | None) -> str
 
 
 def _button_names(lang: str, payload: dict[str, Any]) -> str:
-    names = [t(lang, f"post.button.{a}") for a in posts.actions_of(payload)]
-    names += [t(lang, "compose.link_button")] * sum(
-        1 for b in payload.get("buttons", []) if not b.get("action"))
+    """The buttons under the post by their labels (a library post's own, or the usual)."""
+    names = []
+    for button in payload.get("buttons", []):
+        texts = button.get("text") or {}
+        own = texts if isinstance(texts, str) else texts.get(lang) or texts.get("mn")
+        default = f"post.button.{button['action']}" if button.get("action") \
+            else "compose.link_button"
+        names.append(esc(own) if own else t(lang, default))
     return ", ".join(names) or t(lang, "compose.none")
 
 
@@ -1283,7 +1290,7 @@ def states(access: Access) -> dict[object, Handlers]:
         CAMPAIGN: step(CAMPAIGN, button(chose_campaign, r"^pp:camp:(-|[a-z0-9][a-z0-9-]{0,39})$")),
         MEASURE: step(MEASURE, MessageHandler(text, got_measure),
                       button(got_measure, r"^pp:skip$")),
-        BUTTONS: step(BUTTONS, button(toggle_button, rf"^pp:btn:({'|'.join(ACTIONS)})$"),
+        BUTTONS: step(BUTTONS, button(toggle_button, rf"^pp:btn:({'|'.join(TOGGLES)})$"),
                       button(buttons_done, r"^pp:btn:ok$")),
         AUDIENCE: step(AUDIENCE, button(chose_audience, rf"^pp:aud:({'|'.join(AUDIENCES)})$")),
         WHEN: step(WHEN, button(chose_when, r"^pp:when:(now|at|weekly)$"),
