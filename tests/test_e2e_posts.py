@@ -662,3 +662,24 @@ async def test_cancel_works_at_a_step_and_after_a_restart(h: Harness) -> None:
     await editor.send("Энэ бол нийтлэл биш")
     await h.fake.wait_idle()
     assert not _got(editor, "ямар төрлийн")
+
+
+async def test_a_forwarded_message_keeps_no_trace_of_whom_it_came_from(h: Harness) -> None:
+    editor = await _staff(h, EDITOR_ID, "editor")
+    people = await _subscribers(h, 1)
+    sender = h.fake.user(first_name="Оюунцэцэг", username="oyuna_private", user_id=987_654_001)
+    origin = {"type": "user", "sender_user": sender.to_json(), "date": 1_700_000_000}
+
+    async def forward() -> None:
+        editor.chat.receive(editor, {"text": "Авлигын эсрэг зөвлөмж", "forward_origin": origin})
+
+    await _compose(editor, forward)
+    data_dir = h.data_dir
+    await h.restart()  # the draft is in the database now, and checkpointed
+    files = [p.read_bytes() for p in data_dir.rglob("*") if p.is_file()]
+    assert any("Авлигын эсрэг зөвлөмж".encode() in blob for blob in files), "the draft is kept"
+    for secret in (str(sender.id), "Оюунцэцэг", "oyuna_private"):
+        assert not any(secret.encode() in blob for blob in files), secret
+    await press(editor, "✅ Баталгаажуулах")
+    await expect(people[0], "Авлигын эсрэг зөвлөмж")
+    await _finished(editor)
