@@ -306,6 +306,11 @@ async def test_a_weekly_post_on_tuesdays_and_thursdays_at_ten_and_three(h: Harne
     summary = await expect(editor, "Тохиргоо")
     assert "Мягмар, Пүрэв гараг бүр 10:00, 15:00 (2026.12.01 – 2026.12.10)" in text_of(summary)
     await _confirm(editor)
+    await editor.send("/posts")
+    listing = await expect(editor, "Товлосон нийтлэлүүд (1)")
+    assert "Мягмар, Пүрэв гараг бүр 10:00, 15:00" in text_of(listing)
+    assert "дараагийнх нь: 2026.12.01 (Мягмар) 15:00" in text_of(listing)
+    assert _labels(listing) == ["✏️ №1", "❌ №1"]
     title = "Авлига гэж юу вэ"
     expected = {  # local time the clock is moved to → copies the citizen has by then
         (2026, 12, 1, 14, 59): 0, (2026, 12, 1, 15, 1): 1, (2026, 12, 2, 15, 1): 1,
@@ -683,3 +688,20 @@ async def test_a_forwarded_message_keeps_no_trace_of_whom_it_came_from(h: Harnes
     await press(editor, "✅ Баталгаажуулах")
     await expect(people[0], "Авлигын эсрэг зөвлөмж")
     await _finished(editor)
+
+
+async def test_a_long_posts_list_is_split_within_telegrams_limit(h: Harness) -> None:
+    editor = await _staff(h, EDITOR_ID, "editor")
+    backend = h.app.bot_data["svc"].backend
+    for i in range(20):
+        title = f"Зөвлөмж {i:02} " + "урт гарчиг & <тэмдэгт> " * 9
+        await schedule.publish(backend, EDITOR_ID, {"text": {"mn": title}},
+                               PostMeta(title=title), local(2026, 12, 2, 10, i), h.clock())
+    await editor.send("/posts")
+    await expect(editor, "Илгээлт хараахан алга")
+    parts = _got(editor, "Зөвлөмж ")
+    assert len(parts) >= 2 and all(len(text_of(m)) <= 4096 for m in parts)
+    shown = "\n".join(text_of(m) for m in parts)
+    assert all(f"Зөвлөмж {i:02}" in shown for i in range(20))
+    assert "& <тэмдэгт>" in shown  # escaped for Telegram's HTML, shown as typed
+    assert len(_labels(parts[-1])) == 40 and not _labels(parts[0])
