@@ -202,3 +202,72 @@ async def test_a_post_button_opens_the_survey(h: Harness) -> None:
     assert link == "https://t.me/ac110_bot?start=sv-perception-2024"
     await bat.send("/start sv-perception-2024")  # what opening the link does
     await expect(bat, "1 / 8")
+
+
+async def test_staff_read_results_type_in_and_import_paper_forms(h: Harness) -> None:
+    await h.add_officer()
+    officer = h.officer
+    # Six citizens answer the satisfaction survey in Telegram.
+    citizens = [h.fake.user(first_name=f"Үйлчлүүлэгч{i}") for i in range(6)]
+
+    async def answer(user: FakeUser, i: int) -> None:
+        await user.send("/survey")  # a citizen's /survey lists the open surveys
+        await press(user, "«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+        await press(user, "Татвар" if i < 5 else "Газрын асуудал")
+        await expect(user, "2 / 5")
+        await press(user, "5" if i < 3 else "2")
+        await expect(user, "3 / 5")
+        await press(user, "15 минут хүртэл")
+        await expect(user, "4 / 5")
+        await press(user, "Үгүй")
+        await expect(user, "5 / 5")
+        await user.send(f"Санал {i}") if i == 0 else await press(user, "⏭ Алгасах")
+        await expect(user, "Баярлалаа")
+
+    await asyncio.gather(*(answer(u, i) for i, u in enumerate(citizens)))
+    # The officer types in one paper form …
+    await officer.send("/survey")
+    await press(officer, "«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    await expect(officer, "Нийт хариулт: 6")
+    await press(officer, "📝 Цаасан маягт оруулах")
+    await expect(officer, "1 / 5")
+    for label in ("Улсын бүртгэл", "4", "1 цагаас дээш", "🤐 Хэлэхгүй"):
+        await press(officer, label)
+    await expect(officer, "5 / 5")
+    await press(officer, "⏭ Алгасах")
+    await expect(officer, "Цаасан маягт хадгалагдлаа")
+    # … and imports three more from a CSV, one of them with a bad cell.
+    await officer.send("/survey")
+    await press(officer, "«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    await press(officer, "📄 Цаасан маягтуудыг CSV-ээр оруулах")
+    await expect(officer, "CSV файлаа илгээнэ үү")
+    csv_text = ("service,satisfied,wait,asked,suggestion\n"
+                "tax,4,under-15,no,\nland,1,days,yes,Хээл хахууль нэхсэн\nwelfare,7,,no,\n")
+    await officer.send_document(csv_text.encode("utf-8-sig"), "forms.csv", "text/csv")
+    report = await expect(officer, "маягт нэмэгдлээ")
+    assert "2 маягт нэмэгдлээ, 1 мөр татгалзсан" in text_of(report)
+    assert "4-р мөр, «satisfied»" in text_of(report)
+    # The results: 9 responses, by channel; the tax group of 6 is shown, the others hidden.
+    await officer.send("/survey")
+    await press(officer, "«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    summary = await expect(officer, "Нийт хариулт: 9")
+    text = text_of(summary)
+    assert "Telegram 6" in text and "цаас 3" in text
+    await officer.wait_for(lambda m: bool(m.get("photo")))  # the charts
+    result = await surveys.results(_svc(h).backend, _svc(h).surveys.get("one-stop-satisfaction"))
+    assert result.by_channel == {"telegram": 6, "paper": 3}
+    assert result.questions["service"]["tax"].count == 6
+    assert round(result.questions["satisfied"]["5"].percent, 1) == round(300 / 9, 1)
+    # Written answers are read apart, for staff who may post; a viewer may not.
+    await press(officer, "💬 Бичгээр өгсөн хариултууд")
+    texts = await expect(officer, "Бичгээр өгсөн 2 хариулт")
+    assert "Санал 0" in text_of(texts) and "Хээл хахууль нэхсэн" in text_of(texts)
+    viewer = h.fake.user(first_name="Харагч", user_id=7003)
+    await h.admin.send("/staff add 7003 viewer")
+    await expect(h.admin, "7003")
+    await viewer.send("/survey")
+    await press(viewer, "«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    await expect(viewer, "Нийт хариулт: 9")
+    await viewer.press_data("ss:t:one-stop-satisfaction")
+    await h.fake.wait_idle()
+    assert not any("Хээл хахууль" in t for t in viewer.texts())

@@ -16,9 +16,9 @@ from bot import logs
 from bot.config import Settings
 from bot.core.backend import open_backend
 from bot.core.content import ContentLibrary
-from bot.core.surveys import load_surveys
 from bot.core.orgs import OrgDirectory
 from bot.core.pacing import Pacer, PaceRules
+from bot.core.surveys import load_surveys
 from bot.i18n import LANGS, t
 from bot.tg import broadcast, flood
 from bot.tg.access import Access
@@ -28,6 +28,7 @@ from bot.tg.ordering import PerPersonOrder
 from bot.tg.pacing import Pace, PacedRateLimiter
 from bot.tg.staff import admin, cases, chats, jobs, posts, sources
 from bot.tg.staff import log as offline_log
+from bot.tg.staff import surveys as staff_surveys
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def build_app(
     posts.register(app, access)
     sources.register(app, access)
     chats.register(app, access)
+    staff_surveys.register(app, access)  # before the refusals: /survey is also a citizen's
     offline_log.register(app, access)
     # 3. The same staff commands from anyone else are refused, not silently ignored.
     admin.register_refusals(app)

@@ -41,6 +41,7 @@ from bot.tg.common import (
 )
 from bot.tg.staff import actions, posts
 from bot.tg.staff import log as offline_log
+from bot.tg.staff import surveys as staff_surveys
 
 END = ConversationHandler.END
 Handlers = list[BaseHandler[Update, Ctx, Any]]
@@ -59,6 +60,8 @@ async def cancel(update: Update, ctx: Ctx) -> int:
         return await offline_log.abort(update, ctx)
     if flow == survey.FLOW:
         return await survey.cancel(update, ctx)
+    if flow == staff_surveys.FLOW:
+        return await staff_surveys.cancel(update, ctx)
     return await complaint.cancel(update, ctx)
 
 
@@ -83,7 +86,8 @@ async def timed_out(update: object, ctx: Ctx) -> None:
 def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
     """Every step of every flow; `/cancel`, Cancel buttons and the menu work at each one."""
     steps = {**complaint.states(), **status.states(), **actions.states(access),
-             **posts.states(access), **offline_log.states(access), **survey.states()}
+             **posts.states(access), **offline_log.states(access), **survey.states(),
+             **staff_surveys.states(access)}
 
     async def pick_up(update: Update, ctx: Ctx) -> object:
         """Continues a saved draft at its step when no flow is running (after a restart).
@@ -131,7 +135,7 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
     entries: Handlers = [
         *complaint.entry_points(), *status.entry_points(), *actions.entry_points(access),
         *posts.entry_points(access), *offline_log.entry_points(access),
-        *survey.entry_points(),
+        *survey.entry_points(), *staff_surveys.entry_points(access),
         MessageHandler(PRIVATE & ~filters.COMMAND & ~ANY_MENU_BUTTON & ~filters.StatusUpdate.ALL,
                        pick_up),
         CallbackQueryHandler(pick_up, pattern=r"^(c|st|pp|pe):"),
@@ -140,6 +144,7 @@ def conversation(idle_minutes: int, access: Access) -> ConversationHandler[Ctx]:
         CommandHandler("cancel", cancel, filters=PRIVATE),
         *complaint.cancel_handlers(), *status.cancel_handlers(), *actions.cancel_handlers(access),
         *posts.cancel_handlers(access), *offline_log.cancel_handlers(access),
+        *staff_surveys.cancel_handlers(access),
     ]
     with warnings.catch_warnings():
         # PTB warns that per_message=False does not track buttons per message; one state

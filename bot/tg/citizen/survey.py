@@ -18,6 +18,7 @@ import contextlib
 import html
 import logging
 import re
+import secrets
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -32,6 +33,7 @@ from telegram.ext import (
 
 from bot.core import surveys
 from bot.core.models import Citizen
+from bot.core.staff import POST_ROLES
 from bot.core.surveys import PREFER_NOT, Step, Survey, SurveyError
 from bot.i18n import t
 from bot.tg.citizen.complaint import FREE_TEXT, OTHER, PRIVATE
@@ -52,7 +54,8 @@ FLOW = "survey"
 ANSWERING = "survey_answering"
 PREFER_NOT_INDEX = 99
 TICK = "✅ "
-_SID = r"[a-z0-9][a-z0-9-]{0,39}(?:\.\d{1,10})?"
+# A survey; `.<case>` for a case rating; `~<form>` for a paper form staff type in.
+_SID = r"[a-z0-9][a-z0-9-]{0,39}(?:\.\d{1,10}|~[0-9a-f]{8})?"
 _DATA = re.compile(rf"^sv:(go|a|m|d|s|b|x):({_SID})(?::(\d{{1,2}}))?(?::(\d{{1,2}}))?"
                    r"(?::([A-Za-z0-9_-]{10}))?$")
 END = -1
@@ -68,12 +71,31 @@ def _parse(data: str) -> tuple[str, str, int | None, int | None, str | None] | N
 
 
 def _who(update: Update, sid: str) -> tuple[str, Citizen]:
-    """The survey's id, and who answers: a case rating is the person's for that case."""
+    """The survey's id, and who answers.
+
+    A case rating is the person's for that case; a paper form is its own respondent,
+    counted with channel "paper".
+    """
+    survey_id, _, form = sid.partition("~")
+    if form:
+        return survey_id, Citizen("paper", f"{citizen(update).user_ref}/{form}")
     survey_id, _, case = sid.partition(".")
     person = citizen(update)
     if case:
         return survey_id, Citizen(person.channel, f"{person.user_ref}/case{case}")
     return survey_id, person
+
+
+def _survey_id(sid: str) -> str:
+    return sid.partition("~")[0].partition(".")[0]
+
+
+def _paper_allowed(update: Update, ctx: Ctx, sid: str) -> bool:
+    """Only staff with the right to post type in paper forms."""
+    if "~" not in sid:
+        return True
+    user = update.effective_user
+    return user is not None and ctx.svc.staff.get(user.id) in POST_ROLES
 
 
 def _survey(ctx: Ctx, survey_id: str) -> Survey | None:
@@ -124,6 +146,10 @@ async def _show(update: Update, ctx: Ctx, sid: str, step: Step, who: Citizen) ->
             await reply(update, t(lang, f"survey.error.{exc}"), reply_markup=main_menu(lang))
             return END
         _forget(ctx)
+        if "~" in sid:  # staff typed in a paper form: offer the next one
+            await reply(update, t(lang, "survey.paper_saved"), reply_markup=buttons(
+                [[(t(lang, "survey.paper_next"), f"ss:p:{step.survey.id}")]]))
+            return END
         await reply(update, t(lang, "survey.thanks"), reply_markup=main_menu(lang))
         return END
     text, markup = _question_view(lang, sid, step)
@@ -168,6 +194,11 @@ async def from_link(update: Update, ctx: Ctx) -> str | int:
     return await _begin(update, ctx, survey_id)
 
 
+async def paper_form(update: Update, ctx: Ctx, survey_id: str) -> str | int:
+    """Staff type in one paper form: the survey's questions, counted as channel "paper"."""
+    return await _begin(update, ctx, survey_id, f"{survey_id}~{secrets.token_hex(4)}")
+
+
 async def go(update: Update, ctx: Ctx) -> str | int:
     """A survey chosen: its introduction and first question (or where the person was)."""
     parsed = _parse(update.callback_query.data or "") if update.callback_query else None
@@ -190,7 +221,7 @@ async def _begin(update: Update, ctx: Ctx, survey_id: str, sid: str | None = Non
                  ) -> str | int:
     lang = await lang_of(update, ctx)
     survey = _survey(ctx, survey_id)
-    if survey is None:
+    if survey is None or (sid is not None and not _paper_allowed(update, ctx, sid)):
         await reply(update, t(lang, "survey.error.closed"), reply_markup=main_menu(lang))
         return END
     sid = sid or survey.id
@@ -212,8 +243,8 @@ async def pressed(update: Update, ctx: Ctx) -> str | int:
     assert query is not None
     lang = await lang_of(update, ctx)
     parsed = _parse(query.data or "")
-    survey = None if parsed is None else _survey(ctx, parsed[1].partition(".")[0])
-    if parsed is None or survey is None:
+    survey = None if parsed is None else _survey(ctx, _survey_id(parsed[1]))
+    if parsed is None or survey is None or not _paper_allowed(update, ctx, parsed[1]):
         await answer_callback(update, t(lang, "error.stale_button"), alert=True)
         return END
     action, sid, qi, oi, _ = parsed
@@ -296,7 +327,7 @@ async def typed(update: Update, ctx: Ctx) -> str | int:
     """Text while answering: the answer to a free-text question, or "use the buttons"."""
     lang = await lang_of(update, ctx)
     sid = ctx.user_data.get("survey") if ctx.user_data is not None else None
-    survey = None if not isinstance(sid, str) else _survey(ctx, sid.partition(".")[0])
+    survey = None if not isinstance(sid, str) else _survey(ctx, _survey_id(sid))
     if survey is None or not isinstance(sid, str):
         _forget(ctx)
         await reply(update, t(lang, "fallback.menu"), reply_markup=main_menu(lang))

@@ -17,13 +17,15 @@ from bot.tg.common import App, Ctx, esc, lang_of, reply, reply_long
 from bot.tg.staff.cases import refuse
 
 # Staff see their commands in Telegram's menu; citizens never see these.
+_OUTREACH = ("post", "posts", "log", "qr", "sources", "survey")
+_FIGURES = ("stats", "export", "report")
 STAFF_COMMANDS = {
-    Role.ADMIN: ("inbox", "case", "staff", "audit", "cancel"),
-    Role.OFFICER: ("inbox", "case", "cancel"),
-    Role.EDITOR: ("cancel",),
-    Role.VIEWER: ("cancel",),
+    Role.ADMIN: ("inbox", "case", *_OUTREACH, *_FIGURES, "chats", "staff", "audit", "cancel"),
+    Role.OFFICER: ("inbox", "case", *_OUTREACH, *_FIGURES, "cancel"),
+    Role.EDITOR: (*_OUTREACH, *_FIGURES, "cancel"),
+    Role.VIEWER: (*_FIGURES, "cancel"),
 }
-ALL_STAFF_COMMANDS = ("inbox", "case", "staff", "audit")
+ALL_STAFF_COMMANDS = ("inbox", "case", "staff", "audit", "chats")
 
 
 async def refresh_staff(ctx: Ctx) -> None:
