@@ -26,7 +26,7 @@ from bot.tg.citizen import flow, reach, start, subscribe
 from bot.tg.common import App, Ctx, Services, answer_callback, reply
 from bot.tg.ordering import PerPersonOrder
 from bot.tg.pacing import Pace, PacedRateLimiter
-from bot.tg.staff import admin, cases, chats, jobs, posts, sources
+from bot.tg.staff import admin, cases, chats, jobs, posts, sources, stats
 from bot.tg.staff import log as offline_log
 from bot.tg.staff import surveys as staff_surveys
 
@@ -94,6 +94,7 @@ def build_app(
     cases.register(app, access)
     admin.register(app, access)
     posts.register(app, access)
+    stats.register(app, access)  # /stats: figures and charts, for every staff role
     sources.register(app, access)
     chats.register(app, access)
     staff_surveys.register(app, access)  # before the refusals: /survey is also a citizen's
