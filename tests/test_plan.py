@@ -119,7 +119,8 @@ def test_a_good_plan_parses() -> None:
      "2024.yaml: measure 1.1.targets.on_time_pct: a percent, at most 100"),
     (("on_time_pct: 100", "views: 100"),
      "2024.yaml: measure 1.1.targets.views: unknown target (known: posts, deliveries, "
-     "recipients, shares, useful, pledges, on_time_pct, offline_times, offline_people)"),
+     "recipients, shares, useful, pledges, on_time_pct, offline_times, offline_people, "
+     "survey_responses)"),
     (("complaints: true", "complaints: yes please"),
      "2024.yaml: measure 1.1.links.complaints: yes or no: write true or false"),
     (("year: 2024", "year: 2025"),
@@ -142,6 +143,18 @@ def test_the_no_trap_of_yaml_is_explained() -> None:
     problems = _problems(PLAN.replace("number: 1\n", "no: 1\n"))
     assert ("2024.yaml: goals[0].False: YAML reads no, yes, on, off as yes/no: write the "
             "field's name (number, text …)") in problems
+
+
+def test_surveys_are_linked_by_their_measure_or_by_id() -> None:
+    text = PLAN.replace("complaints: true}", "complaints: true, surveys: [one-stop, nope]}")
+    plan, errors = parse_plan(Path("2024.yaml"), text, CAMPAIGNS, surveys={"one-stop": 1})
+    assert [f"{e.field}: {e.reason}" for e in errors] == [
+        "measure 1.1.links.surveys: unknown survey 'nope' (known: one-stop)"]
+    both = PLAN.replace("complaints: true}", "complaints: true, surveys: true}")
+    plan, _ = parse_plan(Path("2024.yaml"), both, CAMPAIGNS)
+    assert plan is not None and plan.measures[0].links.surveys is True
+    shipped = load_plans(SHIPPED).plans[2023]
+    assert [m.no for m in shipped.measures if m.links.surveys] == ["4.1", "6.5.2", "7.3"]
 
 
 def test_targets_need_a_link_that_counts_them() -> None:
@@ -199,7 +212,7 @@ def test_a_broken_file_is_reported_and_the_rest_loads(tmp_path: Path) -> None:
 def test_content_check_covers_the_plan_folder(tmp_path: Path) -> None:
     out = io.StringIO()
     assert check(SHIPPED, out) == 0
-    assert out.getvalue().rstrip().endswith("1 plan (26 measures)")
+    assert ", 1 plan (26 measures)" in out.getvalue()
     root = _folder(tmp_path)
     (root / "plan" / "template.yaml").write_text("year: 2025\ngoals: []\n", encoding="utf-8")
     (root / "plan" / "signers.yaml").write_text("signers:\n  reviewed: {name: Б.Бат}\n",

@@ -30,6 +30,7 @@ from bot.core.content import KINDS as POST_KINDS
 from bot.core.content import _yaml_reason, parse_campaigns
 from bot.core.offline import MEASURE, NOTE_LIMIT, Note
 from bot.core.orgs import ContentError
+from bot.core.surveys import load_surveys
 
 PLAN_FILE = re.compile(r"^(\d{4})\.yaml$")
 NOTES_FILE = re.compile(r"^(\d{4})-(?:(h1)-)?notes\.yaml$")
@@ -41,12 +42,13 @@ SIGNER_ROLES = ("acknowledged", "reviewed", "compiled")  # ТАНИЛЦСАН, �
 PLAN_FIELDS = ("year", "title", "half_title", "place", "signers", "goals")
 GOAL_FIELDS = ("number", "text", "measures")
 MEASURE_FIELDS = ("number", "label", "text", "indicator", "links", "targets")
-LINK_FIELDS = ("measures_tag", "campaigns", "kinds", "complaints", "offline")
+LINK_FIELDS = ("measures_tag", "campaigns", "kinds", "complaints", "offline", "surveys")
 # What a target counts, and the link it needs to be measured at all.
 OUTREACH_TARGETS = ("posts", "deliveries", "recipients", "shares", "useful", "pledges")
 COMPLAINT_TARGETS = ("on_time_pct",)
 OFFLINE_TARGETS = ("offline_times", "offline_people")
-TARGETS = OUTREACH_TARGETS + COMPLAINT_TARGETS + OFFLINE_TARGETS
+SURVEY_TARGETS = ("survey_responses",)
+TARGETS = OUTREACH_TARGETS + COMPLAINT_TARGETS + OFFLINE_TARGETS + SURVEY_TARGETS
 TEXT_LIMIT = 3000
 
 
@@ -63,6 +65,8 @@ class Links:
     kinds: tuple[str, ...] = ()  # posts of these kinds (poster, article …)
     complaints: bool = False  # the complaints the bot received and their handling
     offline: bool = True  # work staff recorded against this measure (trainings, radio …)
+    # Surveys whose answers count: True for those whose own `measure` is this one, or ids.
+    surveys: bool | tuple[str, ...] = False
 
     @property
     def outreach(self) -> bool:
@@ -232,8 +236,16 @@ def _bool(value: Any, where: str, problems: _Problems, default: bool) -> bool:
     return value
 
 
+def _surveys(value: Any, where: str, problems: _Problems,
+             known: Mapping[str, object] | None) -> bool | tuple[str, ...]:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    return _codes(value, where, problems, known, "survey")
+
+
 def _links(value: Any, where: str, problems: _Problems,
-           campaigns: Mapping[str, object] | None) -> Links:
+           campaigns: Mapping[str, object] | None,
+           surveys: Mapping[str, object] | None = None) -> Links:
     if value is None:
         return Links()
     if not isinstance(value, dict):
@@ -251,6 +263,7 @@ def _links(value: Any, where: str, problems: _Problems,
         kinds=kinds,
         complaints=_bool(value.get("complaints"), f"{where}.complaints", problems, False),
         offline=_bool(value.get("offline"), f"{where}.offline", problems, True),
+        surveys=_surveys(value.get("surveys"), f"{where}.surveys", problems, surveys),
     )
 
 
@@ -280,6 +293,9 @@ def _targets(value: Any, where: str, problems: _Problems, links: Links) -> dict[
             continue
         if key in OFFLINE_TARGETS and not links.offline:
             problems.add(at, "counts staff's entries, but links.offline is false")
+            continue
+        if key in SURVEY_TARGETS and not links.surveys:
+            problems.add(at, "needs links.surveys: true or a list of survey ids")
             continue
         found[key] = number
     return found
@@ -322,11 +338,13 @@ def _load_yaml(path: Path, text: str, problems: _Problems) -> dict[str, Any] | N
 
 
 def parse_plan(path: Path, text: str, campaigns: Mapping[str, object] | None,
-               expect_year: int | None = None) -> tuple[Plan | None, list[ContentError]]:
+               expect_year: int | None = None, surveys: Mapping[str, object] | None = None,
+               ) -> tuple[Plan | None, list[ContentError]]:
     """Check one plan file; the plan (None if anything is wrong) and every problem found.
 
     `campaigns` is None when campaigns.yaml is broken: codes are then not checked (that
-    file's own error says why). `expect_year` is the year the file's name gives.
+    file's own error says why); so are survey ids with `surveys` None. `expect_year` is the
+    year the file's name gives.
     """
     problems = _Problems(path)
     data = _load_yaml(path, text, problems)
@@ -399,7 +417,7 @@ def parse_plan(path: Path, text: str, campaigns: Mapping[str, object] | None,
             measure_text = _text(item.get("text"), f"{at}.text", problems)
             indicator = _text(item.get("indicator"), f"{at}.indicator", problems,
                               required=False, keep_lines=True)
-            links = _links(item.get("links"), f"{at}.links", problems, campaigns)
+            links = _links(item.get("links"), f"{at}.links", problems, campaigns, surveys)
             targets = _targets(item.get("targets"), f"{at}.targets", problems, links)
             if number is not None:
                 measures.append(Measure(no=number, text=measure_text, indicator=indicator,
@@ -489,6 +507,12 @@ def _read(path: Path, problems: list[ContentError]) -> str | None:
     return None
 
 
+def _survey_ids(content_root: Path) -> dict[str, object] | None:
+    """The survey ids, or None when a survey file is broken (its own error says why)."""
+    library = load_surveys(content_root)
+    return None if library.errors else {s.id: s for s in library.surveys}
+
+
 def _campaigns(content_root: Path) -> dict[str, object] | None:
     """The campaign codes, or None when campaigns.yaml is broken or missing."""
     path = content_root / "campaigns.yaml"
@@ -511,6 +535,7 @@ def load_plans(content_root: Path, *, with_template: bool = False) -> Plans:
     if not root.is_dir():
         return Plans(root=root, plans={}, notes={}, signers=(), errors=())
     campaigns = _campaigns(content_root)
+    surveys = _survey_ids(content_root)
     files = sorted(p for p in root.glob("*.yaml") if not p.name.startswith(("_", ".")))
     for path in files:
         match = PLAN_FILE.match(path.name)
@@ -520,7 +545,8 @@ def load_plans(content_root: Path, *, with_template: bool = False) -> Plans:
         if text is None:
             continue
         plan, problems = parse_plan(path, text, campaigns,
-                                    expect_year=int(match.group(1)) if match else None)
+                                    expect_year=int(match.group(1)) if match else None,
+                                    surveys=surveys)
         errors.extend(problems)
         if plan is not None and match is not None:
             plans[plan.year] = plan
