@@ -29,6 +29,7 @@ from bot.core.models import (
     Status,
     ThreadEntry,
 )
+from bot.storage import notice_queries as nq
 from bot.storage import queries as q
 
 MIN_TEXT = 10
@@ -39,6 +40,11 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FOLLOWUP_TEXT = 4000
 
 _RECEIPT_JUNK = re.compile(r"[\s\-‐‑–—_.]")
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
+NAME_MIN, NAME_MAX = 2, 100
+# The longest a channel lets the office write after a person's last message (Messenger's
+# HUMAN_AGENT tag: 7 days), and a day more: a notice contact is useless after that.
+CONTACT_KEPT = dt.timedelta(days=8)
 
 
 # -- drafts ----------------------------------------------------------------------------
@@ -143,6 +149,18 @@ def add_text(draft: Draft, text: str) -> None:
     if len("\n\n".join([*draft.texts, text])) > MAX_TEXT:
         raise InvalidDraft("text_too_long")
     draft.texts.append(text)
+
+
+def clean_name(text: str) -> str | None:
+    """A named petition's full name with its spaces tidied, or None if it cannot be one."""
+    name = " ".join(text.split())
+    return name if NAME_MIN <= len(name) <= NAME_MAX else None
+
+
+def clean_phone(text: str) -> str | None:
+    """A typed (or shared) phone number as given, or None if it does not look like one."""
+    phone = text.strip()
+    return phone if _PHONE.match(phone) else None
 
 
 def check_attachment(draft: Draft, size: int | None) -> None:
@@ -397,6 +415,53 @@ async def take_notice(
         return None
     data = json.loads(b.vault.open_text(sealed, f"notify:{complaint_id}"))
     return NoticeTarget(channel=data["channel"], chat_id=str(data["chat_id"]), lang=data["lang"])
+
+
+# -- when someone waiting for a notice last wrote --------------------------------------
+# A channel that may write to a person only within a window after their last message
+# (Messenger) needs that time to send a notice. It is kept only for people who asked for
+# a notice, under a keyed pseudonym no complaint row carries, encrypted, to the minute
+# (rounded down, so a window is never thought longer than it is), and only for
+# `CONTACT_KEPT`.
+def _contact_owner(b: Backend, who: Citizen) -> bytes:
+    return b.vault.pseudonym("contact", who.ref)
+
+
+def _seal_contact(b: Backend, owner: bytes, now: dt.datetime) -> tuple[bytes, str]:
+    at = now.astimezone(dt.UTC).replace(second=0, microsecond=0).isoformat()
+    expires_on = b.local_date(now + CONTACT_KEPT).isoformat()
+    return b.vault.seal_text(at, f"contact:{owner.hex()}"), expires_on
+
+
+async def keep_contact(b: Backend, who: Citizen, now: dt.datetime) -> None:
+    """The person asked for a notice (and wrote just now): start keeping their last contact."""
+    owner = _contact_owner(b, who)
+    sealed, expires_on = _seal_contact(b, owner, now)
+    async with b.db.tx() as conn:
+        await nq.delete_expired_contacts(conn, b.local_date(now).isoformat())
+        await nq.put_contact(conn, owner, sealed, expires_on)
+
+
+async def note_contact(b: Backend, who: Citizen, now: dt.datetime) -> None:
+    """The person wrote: refresh their last contact, if one is kept for them (else nothing)."""
+    owner = _contact_owner(b, who)
+    async with b.db.read() as conn:
+        if not await nq.has_contact(conn, owner):
+            return
+    sealed, expires_on = _seal_contact(b, owner, now)
+    async with b.db.tx() as conn:
+        await nq.update_contact(conn, owner, sealed, expires_on)
+        await nq.delete_expired_contacts(conn, b.local_date(now).isoformat())
+
+
+async def last_contact(b: Backend, who: Citizen, now: dt.datetime) -> dt.datetime | None:
+    """When the person last wrote (to the minute), if it is kept; None if not."""
+    owner = _contact_owner(b, who)
+    async with b.db.read() as conn:
+        sealed = await nq.get_contact(conn, owner, b.local_date(now).isoformat())
+    if sealed is None:
+        return None
+    return dt.datetime.fromisoformat(b.vault.open_text(sealed, f"contact:{owner.hex()}"))
 
 
 # -- language preference ---------------------------------------------------------------

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import html
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,11 @@ CHANNEL = "telegram"
 CHUNK = 3800
 
 
+# Sends the content-free notice to a target of its channel; True for a staff member's reply
+# (a channel may allow that later than other news).
+Notifier = Callable[[NoticeTarget, bool], Awaitable[None]]
+
+
 @dataclass
 class Services:
     """Long-lived objects the handlers use, opened at start-up."""
@@ -49,6 +54,8 @@ class Services:
     content: ContentLibrary
     staff: dict[int, Role] = field(default_factory=dict)
     surveys: SurveyLibrary = field(default_factory=SurveyLibrary)
+    # How a notice reaches a citizen on another channel (Messenger registers itself).
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
         """The current time (aware, UTC); tests pass their own clock."""
@@ -234,9 +241,24 @@ async def drop_keyboard(update: Update) -> None:
         await query.edit_message_reply_markup(None)
 
 
-async def send_notice(ctx: Ctx, target: NoticeTarget | None) -> None:
-    """The content-free "there is news" notice to a citizen who asked for one."""
-    if target is None or target.channel != CHANNEL:
+async def send_notice(ctx: Ctx, target: NoticeTarget | None, *, human_reply: bool = False
+                      ) -> None:
+    """The content-free "there is news" notice to a citizen who asked for one.
+
+    `human_reply`: the news is a staff member's reply to the citizen (Messenger lets a
+    human's reply go later than other news). Other channels' targets go to their notifier.
+    """
+    if target is None:
+        return
+    if target.channel != CHANNEL:
+        notifier = ctx.svc.notifiers.get(target.channel)
+        if notifier is None:
+            log.warning("notice not delivered: no %s channel running", target.channel)
+            return
+        try:
+            await notifier(target, human_reply)
+        except Exception as exc:  # a notice must not break the officer's action
+            log.error("notice not delivered: %s", exc.__class__.__name__, exc_info=exc)
         return
     try:
         await ctx.bot.send_message(int(target.chat_id), t(target.lang, "notice.news"),
@@ -249,11 +271,17 @@ async def send_notice(ctx: Ctx, target: NoticeTarget | None) -> None:
 
 async def tell_staff(ctx: Ctx, blocks: Blocks, sep: str = "\n") -> None:
     """A notice to the staff group (never with complaint content), split if long."""
-    chat = ctx.svc.settings.staff_chat
+    await tell_staff_by(ctx.bot, ctx.svc.settings, blocks, sep)
+
+
+async def tell_staff_by(bot: ExtBot[Pace], settings: Settings, blocks: Blocks,
+                        sep: str = "\n") -> None:
+    """`tell_staff` with the bot at hand (for the Messenger side, which has no update)."""
+    chat = settings.staff_chat
     if chat is None:
         return
     try:
         for part in pack(blocks, sep=sep):
-            await ctx.bot.send_message(chat, part, parse_mode="HTML")
+            await bot.send_message(chat, part, parse_mode="HTML")
     except TelegramError as exc:
         log.warning("staff group not reached: %s", exc.__class__.__name__)

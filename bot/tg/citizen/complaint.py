@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, cast
 
@@ -33,6 +32,7 @@ from bot.tg.common import (
     CHANNEL,
     App,
     Ctx,
+    Services,
     answer_callback,
     buttons,
     citizen,
@@ -58,7 +58,6 @@ RESUME, KIND, ORG, DESCRIBE, IDENTITY, NAME, PHONE, PREVIEW, EDIT = (
 END = ConversationHandler.END
 ORGS_PER_PAGE = 10
 ALBUM_ACK_DELAY = 0.7  # seconds after an album's last item
-_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
 
 PRIVATE = filters.ChatType.PRIVATE
 FREE_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND & ~ANY_MENU_BUTTON
@@ -453,8 +452,8 @@ async def got_name(update: Update, ctx: Ctx) -> str | int:
     if (draft := await _live_draft(update, ctx)) is None:
         return END
     assert update.effective_message is not None
-    name = " ".join((update.effective_message.text or "").split())
-    if not 2 <= len(name) <= 100:
+    name = complaints.clean_name(update.effective_message.text or "")
+    if name is None:
         await reply(update, t(draft.lang, "complaint.bad_name"))
         return NAME
     draft.name = name
@@ -473,10 +472,11 @@ async def got_phone(update: Update, ctx: Ctx) -> str | int:
             return PHONE
         phone = message.contact.phone_number
     else:
-        phone = (message.text or "").strip()
-        if not _PHONE.match(phone):
+        typed = complaints.clean_phone(message.text or "")
+        if typed is None:
             await reply(update, t(draft.lang, "complaint.bad_phone"))
             return PHONE
+        phone = typed
     draft.phone = phone
     if ctx.user_data is not None:
         ctx.user_data.pop("editing", None)
@@ -562,13 +562,18 @@ async def _show_receipt(
 
 
 async def _tell_staff_new(ctx: Ctx, draft: Draft, receipt: Receipt) -> None:
+    await tell_staff(ctx, new_case_notice(ctx.svc, draft, receipt))
+
+
+def new_case_notice(svc: Services, draft: Draft, receipt: Receipt) -> str:
+    """The staff group's notice of a new case, from any channel: never its content."""
     assert draft.kind is not None
-    await tell_staff(ctx, t(
+    return t(
         "mn", "staff.new_case", number=receipt.complaint_id, kind=kind_name("mn", draft.kind),
-        org=esc(org_name(ctx.svc, "mn", draft.org_code)), due=fmt_date(receipt.due_on),
+        org=esc(org_name(svc, "mn", draft.org_code)), due=fmt_date(receipt.due_on),
         who=t("mn", "staff.named" if draft.identity else "staff.anonymous"),
         files=len(draft.attachments),
-    ))
+    )
 
 
 async def notify_me(update: Update, ctx: Ctx) -> None:

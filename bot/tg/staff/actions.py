@@ -165,7 +165,7 @@ async def confirm_reply(update: Update, ctx: Ctx) -> int:
         pending.clear()
         return END
     await reply(update, t(lang, "action.reply_sent", number=cid))
-    await send_notice(ctx, target)
+    await send_notice(ctx, target, human_reply=True)
     pending.clear()
     return END
 
