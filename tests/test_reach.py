@@ -153,17 +153,17 @@ async def test_a_pledge_counts_once_per_person_and_the_button_shows_the_count(h:
     people = [h.fake.user(first_name=f"Иргэн{i}") for i in range(3)]
     post_id = await _publish(h, PAYLOAD, META, people)
     data = f"rp:{post_id}:negdye"
-    assert "✊ Нэгдье ✊ 0" in _labels(_post_message(people[0]))
+    assert "Нэгдье ✊ 0" in _labels(_post_message(people[0]))
     for n, person in enumerate(people, start=1):
         message = _post_message(person)
         answer = await _answer(person, await press(person, data))
         assert f"{n} хүн нэгдлээ" in answer["text"]
-        await _shows(person, message["message_id"], f"✊ Нэгдье ✊ {n}")
+        await _shows(person, message["message_id"], f"Нэгдье ✊ {n}")
     # The first one presses again: not counted twice, and their button catches up.
     again = await _answer(people[0], await press(people[0], data))
     assert "аль хэдийн" in again["text"] and "3 хүн" in again["text"]
-    shown = await _shows(people[0], _post_message(people[0])["message_id"], "✊ Нэгдье ✊ 3")
-    assert _labels(shown) == [USEFUL, SHARE, "✊ Нэгдье ✊ 3"], "only the count changed"
+    shown = await _shows(people[0], _post_message(people[0])["message_id"], "Нэгдье ✊ 3")
+    assert _labels(shown) == [USEFUL, SHARE, "Нэгдье ✊ 3"], "only the count changed"
     assert await reach.count(_backend(h), "pledge", "negdye") == 3
     # A press that changes nothing asks for no edit Telegram would refuse.
     edits = len(h.fake.calls_to("editMessageReplyMarkup"))
@@ -189,12 +189,12 @@ async def test_a_pledge_counts_once_per_person_and_the_button_shows_the_count(h:
 def test_a_big_count_is_grouped_as_mongolian_print_does() -> None:
     markup = InlineKeyboardMarkup([
         [InlineKeyboardButton("👍 Хэрэгтэй", callback_data="ru:5")],
-        [InlineKeyboardButton("✊ Нэгдье ✊ 2\u202f513", callback_data="rp:5:negdye")],
+        [InlineKeyboardButton("Нэгдье ✊ 2\u202f513", callback_data="rp:5:negdye")],
     ])
     changed = _with_count(markup, "rp:5:negdye", 2514)
     assert changed is not None
     assert [b.text for row in changed.inline_keyboard for b in row] == [
-        "👍 Хэрэгтэй", "✊ Нэгдье ✊ 2\u202f514"]
+        "👍 Хэрэгтэй", "Нэгдье ✊ 2\u202f514"]
     assert _with_count(markup, "rp:6:negdye", 1) is None
 
 
@@ -217,16 +217,16 @@ async def test_pledge_counters_in_groups_and_channels_are_kept_fresh(h: Harness)
     # In a group people press under the group's post: counted, and that post shows it.
     in_group = _post_message(group)
     assert "нэгдлээ" in (await _answer(carol, await press(carol, data, chat=group)))["text"]
-    await _shows(group, in_group["message_id"], "✊ Нэгдье ✊ 3")
+    await _shows(group, in_group["message_id"], "Нэгдье ✊ 3")
     useful = await _answer(carol, await press(carol, USEFUL, chat=group))
     assert "Тоологдлоо" in useful["text"]
     assert await reach.count(backend, "useful", str(post_id)) == 1
     # The channel's post still shows the count at send time, until the job runs.
     in_channel = _post_message(channel)
-    assert "✊ Нэгдье ✊ 0" in _labels(in_channel)
+    assert "Нэгдье ✊ 0" in _labels(in_channel)
     await h.run_job("pledge-counters")
-    shown = await _shows(channel, in_channel["message_id"], "✊ Нэгдье ✊ 3")
-    assert _labels(shown) == [USEFUL, "✊ Нэгдье ✊ 3"], "no share button in a channel"
+    shown = await _shows(channel, in_channel["message_id"], "Нэгдье ✊ 3")
+    assert _labels(shown) == [USEFUL, "Нэгдье ✊ 3"], "no share button in a channel"
     # Nothing changed since: the next run edits nothing (edits count against the limits).
     edits = len(h.fake.calls_to("editMessageReplyMarkup"))
     await h.run_job("pledge-counters")
@@ -237,7 +237,7 @@ async def test_pledge_counters_in_groups_and_channels_are_kept_fresh(h: Harness)
     second = await _publish(h, PAYLOAD, META, [dave])
     await _answer(dave, await press(dave, f"rp:{second}:negdye"))
     await h.run_job("pledge-counters")
-    await _shows(channel, in_channel["message_id"], "✊ Нэгдье ✊ 4")
+    await _shows(channel, in_channel["message_id"], "Нэгдье ✊ 4")
     assert all(c.ok for c in h.fake.calls_to("editMessageReplyMarkup"))
 
 
@@ -274,7 +274,7 @@ async def test_shares_through_inline_mode_count_once_per_person(h: Harness) -> N
 
     async def edited() -> bool:
         now = next(m for m in bob.inbox() if m["message_id"] == sent["message_id"])
-        return "✊ Нэгдье ✊ 1" in _labels(now)
+        return "Нэгдье ✊ 1" in _labels(now)
 
     await _until(edited)
 

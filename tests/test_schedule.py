@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bot.core import outreach, schedule
+from bot.core import outreach, posts, schedule
 from bot.core.schedule import Weekly, occurrences, out_of_quiet
 from tests.harness import Harness, expect
 
@@ -83,3 +83,16 @@ async def test_weekly_schedule_sends_each_occurrence_once(h: Harness) -> None:
     # Tue 10:30 and 15:00 and Thu 15:00; Thu 10:30 was 4.5 h late at 15:00: missed, staff told.
     assert sum("Мягмар, пүрэв" in t for t in citizen.texts()) == 3
     assert await outreach.unfinished(backend) == []
+
+
+async def test_a_weekly_schedule_is_done_two_days_after_its_last_day(h: Harness) -> None:
+    backend = h.app.bot_data["svc"].backend
+    today = h.clock().astimezone(UB).date()
+    rule = Weekly(days=(1,), times=(dt.time(10, 30),), start_on=today, end_on=today)
+    schedule_id = await schedule.schedule_weekly(backend, POST, rule, h.clock())
+    h.clock.advance(days=1)
+    await schedule.fire_due(backend, h.clock())
+    assert [u.schedule_id for u in await posts.upcoming(backend)] == [schedule_id]
+    h.clock.advance(days=1)
+    await schedule.fire_due(backend, h.clock())
+    assert await posts.upcoming(backend) == []

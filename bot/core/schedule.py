@@ -178,6 +178,7 @@ class _AlreadyDone(Exception):
 async def fire_due(b: Backend, now: dt.datetime) -> tuple[list[int], list[Due]]:
     """Fire everything due: the broadcasts to start, and the runs that were missed."""
     started, missed = [], []
+    await _finish_weekly(b, now)
     for item in await due(b, now):
         try:
             broadcast_id = await fire(b, item, now)
@@ -188,6 +189,17 @@ async def fire_due(b: Backend, now: dt.datetime) -> tuple[list[int], list[Due]]:
         else:
             started.append(broadcast_id)
     return started, missed
+
+
+async def _finish_weekly(b: Backend, now: dt.datetime) -> None:
+    """A weekly schedule two days past its last day is done.
+
+    Two days, because its last run may fall in quiet hours and go the next morning, and
+    still be sent within the grace period after that.
+    """
+    ended_by = (b.local_date(now) - dt.timedelta(days=2)).isoformat()
+    async with b.db.tx() as conn:
+        await q.finish_weekly_schedules(conn, ended_by)
 
 
 async def cancel(b: Backend, schedule_id: int, now: dt.datetime) -> bool:

@@ -629,6 +629,13 @@ async def insert_run(
         return cur.rowcount > 0
 
 
+async def finish_weekly_schedules(conn: aiosqlite.Connection, ended_by: str) -> None:
+    """Weekly schedules whose last day is on or before `ended_by` (a local date) are done."""
+    await conn.execute(
+        "UPDATE schedules SET status = 'done' WHERE status = 'active' AND kind = 'weekly'"
+        " AND end_on <= ?", (ended_by,))
+
+
 async def schedule_kind(conn: aiosqlite.Connection, schedule_id: int) -> str | None:
     row = await _one(conn, "SELECT kind FROM schedules WHERE id = ?", (schedule_id,))
     return None if row is None else str(row["kind"])

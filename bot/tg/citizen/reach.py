@@ -55,7 +55,7 @@ REFRESH_EDITS = 20  # at most this many edits a run, over all groups and channel
 REFRESH_PER_CHAT = 2  # and this many into one chat (Telegram allows 20 messages a minute)
 PRESS_EDIT_GAP = 6.0  # seconds between edits of pressed messages in one group or channel
 NO_RETRY = Pace(retries=0)  # a 429 on a counter is not waited out: the job catches up
-_COUNT_TAIL = re.compile(r"\d[\d\u202f]*$")  # "✊ Нэгдье ✊ 2 514" → "2 514"
+_COUNT_TAIL = re.compile(r"\d[\d\u202f]*$")  # "Нэгдье ✊ 2 514" → "2 514"
 _GROUP_TYPES = frozenset({"group", "supergroup", "channel"})
 
 

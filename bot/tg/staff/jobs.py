@@ -44,6 +44,7 @@ async def cleanup(ctx: Ctx) -> None:
     svc = ctx.svc
     now = svc.now()
     expired = await complaints.expire_drafts(svc.backend, now)
+    await schedules.expire_drafts(svc.backend, now)  # staff's unfinished /post drafts
     await limits.purge(svc.backend, now)
     if expired:
         log.info("expired %d idle drafts", expired)
