@@ -6,6 +6,8 @@
 - `python -m bot`: `run` if BOT_TOKEN is set (environment or .env), else `demo`
 - `python -m bot keygen`: a new value for BOT_SECRET_KEY
 - `python -m bot content check [--dir content]`: every problem in the content library
+- `python -m bot report --year Y [--half 1|2] --out PATH.docx`: the plan implementation
+  report in the office's five-column format; see `bot/report/`
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.core.crypto import generate_key
+from bot.report import cli as report_cli
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         "check", help="validate every post, media file and organization; print each problem")
     content_check.add_argument("--dir", type=Path, default=None,
                                help="the content folder (default: BOT_CONTENT_DIR or content/)")
+    report_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "keygen":
@@ -43,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         return _demo(args.port, args.data, not args.empty)
+    if (reported := report_cli.run(args)) is not None:
+        return reported
     if args.command == "content":
         from bot.core.content import check
 
