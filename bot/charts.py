@@ -42,6 +42,7 @@ BLUE, ORANGE, GREEN, PURPLE, GREY, SKY = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#555555", "#56B4E9")
 KIND_COLOURS = {"complaint": ORANGE, "suggestion": GREEN, "report": PURPLE}
 SOURCES_SHOWN = 10
+MONTHS_NAMED = 12  # month labels that fit across the chart
 
 
 def _figure(height_px: int) -> Figure:
@@ -84,12 +85,20 @@ def _footnote(fig: Figure, text: str) -> None:
 
 
 def month_labels(months: Sequence[Period], lang: str) -> list[str]:
-    """Short month names; the year under the first month and under each January."""
+    """Short month names; the year under the first month and under each January.
+
+    Beyond a year of months, only every second (third …) month is named, so that the
+    labels never run into each other.
+    """
     several_years = months[0].first.year != months[-1].first.year
+    step = -(-len(months) // MONTHS_NAMED)
     labels = []
     for i, m in enumerate(months):
+        if i % step:
+            labels.append("")
+            continue
         label = t(lang, f"stats.month.{m.first.month}")
-        if several_years and (i == 0 or m.first.month == 1):
+        if several_years and (i < step or m.first.month <= step):
             label += f"\n{m.first.year}"
         labels.append(label)
     return labels

@@ -102,6 +102,7 @@ def test_the_local_date_decides_the_period_not_the_utc_one() -> None:
     (["2026-01-01", "2026-06-30"], Period(D(2026, 1, 1), D(2026, 6, 30))),
     (["2026.01.01", "2026.6.30"], Period(D(2026, 1, 1), D(2026, 6, 30))),
     (["2025"], Period.year(2025)),
+    (["2026-01-01", "–", "2026-06-30"], Period(D(2026, 1, 1), D(2026, 6, 30))),
     (["2026-06-30", "2026-01-01"], None),  # backwards
     (["2026-02-30", "2026-03-01"], None),  # no such day
     (["2026-01-01"], None),
@@ -399,6 +400,9 @@ def test_charts_are_phone_sized_pngs_with_mongolian_letters() -> None:
     assert charts.month_labels(months[:2], "mn") == ["1-р\nсар", "2-р\nсар"]
     assert charts.month_labels(Period(D(2026, 12, 1), D(2027, 1, 31)).months(), "en") == [
         "Dec\n2026", "Jan\n2027"]
+    two_years = charts.month_labels(Period(D(2025, 1, 1), D(2026, 12, 31)).months(), "en")
+    assert two_years[:4] == ["Jan\n2025", "", "Mar", ""] and two_years[12] == "Jan\n2026"
+    assert sum(1 for label in two_years if label) == 12
     empty = stats.Monthly(months=months[:1], deliveries=(0,), useful=(0,), shares=(0,),
                           pledges=(0,), joined=(0,), left=(0,),
                           complaints={k.value: (0,) for k in Kind}, answered=(0,),

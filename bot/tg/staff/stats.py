@@ -47,7 +47,11 @@ _DATE = re.compile(r"^(\d{4})[-.](\d{1,2})[-.](\d{1,2})$")
 
 
 def parse_period(args: list[str]) -> Period | None:
-    """Two dates (2026-01-01 or 2026.01.01, as offices write them), or a year; else None."""
+    """Two dates (2026-01-01 or 2026.01.01, as offices write them), or a year; else None.
+
+    A dash or dots typed between the dates ("2026-01-01 – 2026-06-30") are fine.
+    """
+    args = [a for a in args if a.strip("-–—.") != ""]
     if len(args) == 1 and re.fullmatch(r"\d{4}", args[0]):
         return Period.year(int(args[0]))
     if len(args) != 2:
