@@ -74,6 +74,25 @@ async def _answer(user: FakeUser, i: int) -> None:
     await expect(user, "Баярлалаа")
 
 
+async def _report_paragraph(h: Harness, measure: str) -> str:
+    """Column 5 of `measure` in this year's report (the 2023 plan, as this year's)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from bot.report.build import make_report
+
+    content = Path(tempfile.mkdtemp()) / "content"
+    shutil.copytree(_svc(h).settings.content_dir, content)
+    plan = (content / "plan" / "2023.yaml").read_text(encoding="utf-8")
+    (content / "plan" / "2026.yaml").write_text(plan.replace("year: 2023", "year: 2026"),
+                                               encoding="utf-8")
+    report, _ = await make_report(_svc(h).backend, content, 2026, None, h.clock())
+    rows = [r for r in report.rows if r.measure.no == measure]
+    assert rows, [r.measure.no for r in report.rows]
+    return " ".join(rows[0].paragraphs)
+
+
 async def test_fifty_citizens_answer_and_the_figures_are_theirs(h: Harness) -> None:
     await h.stop()
     await h.start(send_per_second=200.0)
@@ -105,6 +124,13 @@ async def test_fifty_citizens_answer_and_the_figures_are_theirs(h: Harness) -> N
     over_60 = result.crosstabs["age"]["over-60"]
     assert all(v is None for question in over_60.values() for v in question.values())
     assert result.crosstabs["age"]["20-45"]["level"]["senior"] == 30
+    # The report's paragraph for measure 4.1 says the same, in the office's words.
+    paragraph = await _report_paragraph(h, "4.1")
+    assert "«Авлигын талаарх иргэдийн төсөөлөл» судалгаанд 50 хүн оролцсон" in paragraph
+    assert "Оролцогчдын 60.0 хувь нь 20–45, 34.0 хувь нь 46–60 насны иргэд байв." in paragraph
+    assert "50.0 хувь нь төрийн албан хаагч" in paragraph
+    assert "«Удирдах албан тушаалтан» гэж 80.0 хувь, «Бүгд» гэж 20.0 хувь" in paragraph
+    assert "«Дунд зэрэг» гэж 30.0 хувь" in paragraph
     # Nobody is in the database: not their ids, nor the free text in the clear.
     await h.stop()
     raw = b"".join(p.read_bytes() for p in sorted(h.data_dir.rglob("*")) if p.is_file())

@@ -187,7 +187,58 @@ def survey_prose(lang: str, results: tuple[surveys.Results, ...]) -> list[str]:
         sentences.append(t(lang, "report.prose.survey", title=r.survey.title.get(lang)
                            or r.survey.title["mn"], responses=_n(lang, r.responses),
                            channels=channels))
+        sentences += survey_findings(lang, r)
     return [" ".join(sentences)] if sentences else []
+
+
+FINDINGS = 3  # questions whose leading answers the paragraph reports
+
+
+def _option_label(question: surveys.Question, code: str, lang: str) -> str:
+    option = question.option(code)
+    return code if option is None else option.label(lang)
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def survey_findings(lang: str, r: surveys.Results) -> list[str]:
+    """Who took part (the demographic shares) and the main findings, in the office's words.
+
+    As in "46.2 хувь нь 20–45 насны …" and "«…» гэсэн асуултад «…» гэж 73.1 хувь …".
+
+    A question fewer than 5 people answered is left out, like a small cell in /survey.
+    """
+    out: list[str] = []
+    findings = 0
+    for question in r.survey.questions:
+        shares = r.questions.get(question.id)
+        if not shares or question.when is not None:
+            continue
+        base = next(iter(shares.values())).base
+        if base < surveys.MIN_CELL:
+            continue
+        top = [(c, s) for c, s in sorted(shares.items(), key=lambda kv: -kv[1].count)
+               if s.count and c != surveys.PREFER_NOT][:2]
+        if not top:
+            continue
+        label = {c: _option_label(question, c, lang) for c, _ in top}
+        if question.demographic == "age_band":
+            joined = ", ".join(t(lang, "report.prose.survey_share", pct=_pct(s.percent),
+                                 label=label[c]) for c, s in top)
+            out.append(t(lang, "report.prose.survey_age", shares=joined))
+        elif question.demographic:
+            joined = ", ".join(t(lang, "report.prose.survey_share", pct=_pct(s.percent),
+                                 label=label[c].lower()) for c, s in top)
+            out.append(t(lang, f"report.prose.survey_by_{question.demographic}", shares=joined))
+        elif question.type == "single" and findings < FINDINGS:
+            findings += 1
+            joined = ", ".join(t(lang, "report.prose.survey_answer", pct=_pct(s.percent),
+                                 label=label[c]) for c, s in top)
+            out.append(t(lang, "report.prose.survey_finding",
+                         question=question.prompt(lang).rstrip("?"), shares=joined))
+    return out
 
 
 def _channel(lang: str, code: str) -> str:
