@@ -2,15 +2,18 @@
 
 - `events`: Meta's webhook JSON parsed into small typed events (no PSID in their reprs).
 - `webhook`: ``GET``/``POST /messenger/webhook`` — verification, signatures, dedup, order.
-- `dispatch`: `Dispatcher` (the seam the citizen conversation implements) and today's
-  `InterimDispatcher`.
+- `dispatch`: `Dispatcher` (the seam) and `ReachDispatcher` (starts, sources, deliveries,
+  reads).
+- `conversation`: the citizens' conversation (`Conversation`), with `complaint`, `status`
+  and `materials` its steps, `chat` what they share.
+- `notices`: the "there is news" notice, only inside Meta's messaging windows.
 - `graph`: `GraphClient` (Send API, Messenger Profile API, Page posts and figures,
   downloads) and Meta's errors as exceptions.
 - `profile`: Get Started, greeting, persistent menu and ice breakers from the catalogs.
 - `serve`: Telegram and Messenger in one process, on one port.
 """
 
-from bot.messenger.dispatch import Dispatcher, InterimDispatcher, ReachDispatcher
+from bot.messenger.dispatch import Dispatcher, ReachDispatcher
 from bot.messenger.events import (
     Attachment,
     Delivery,
@@ -45,7 +48,6 @@ __all__ = [
     "GraphUnavailable",
     "IncomingMessage",
     "InsightsUnavailable",
-    "InterimDispatcher",
     "InvalidToken",
     "OutsideWindow",
     "Payload",

@@ -1,10 +1,9 @@
 """Dispatchers: what the bot does with each Messenger event.
 
 `Dispatcher` routes an event to ``on_message``, ``on_postback``, ``on_referral``,
-``on_delivery`` or ``on_read`` (each a no-op); the citizen conversation subclasses it.
-Until then `InterimDispatcher` answers people with a polite "coming soon, meanwhile use
-Telegram", records Get Started and ``m.me`` referrals as starts and sources, and deliveries
-and reads as reach. It stores nothing anyone wrote.
+``on_delivery`` or ``on_read`` (each a no-op). `ReachDispatcher` records ``m.me``
+referrals as sources, and deliveries and reads as reach; the citizens' conversation
+(`bot.messenger.conversation.Conversation`) subclasses it.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from collections.abc import Callable
 from bot.core import reach
 from bot.core.backend import Backend, record_event
 from bot.core.models import Citizen
-from bot.i18n import DEFAULT_LANG, t
 from bot.messenger.events import (
     Delivery,
     Event,
@@ -26,14 +24,6 @@ from bot.messenger.events import (
     Referral,
     ReferralEvent,
 )
-from bot.messenger.graph import (
-    GraphClient,
-    GraphError,
-    GraphUnavailable,
-    OutsideWindow,
-    PersonUnavailable,
-)
-from bot.messenger.profile import Payload
 
 log = logging.getLogger(__name__)
 
@@ -117,38 +107,3 @@ class ReachDispatcher(Dispatcher):
     async def on_referral(self, event: ReferralEvent) -> None:
         """An ``m.me`` link with a source's code, in an existing conversation."""
         await self.arrived(event.psid, event.referral)
-
-
-class InterimDispatcher(ReachDispatcher):
-    """Until the Messenger 110 box lands: a polite answer pointing to Telegram."""
-
-    def __init__(self, backend: Backend, graph: GraphClient, clock: Callable[[], dt.datetime],
-                 *, telegram_link: str) -> None:
-        super().__init__(backend, clock)
-        self.graph = graph
-        self.telegram_link = telegram_link
-
-    async def on_message(self, event: IncomingMessage) -> None:
-        """Whatever they wrote (it is not kept), the same answer."""
-        await self.arrived(event.psid, event.referral)
-        await self._answer(event.psid)
-
-    async def on_postback(self, event: Postback) -> None:
-        """Get Started counts as a start (with its link's source); every button answers."""
-        if event.payload == Payload.GET_STARTED:
-            ref = event.referral.ref if event.referral and event.referral.ref else ""
-            # Like Telegram's /start payload: a code, or nothing (a ref is anyone's text).
-            source = ref if reach.SOURCE_CODE.match(ref) else ""
-            await record_event(self.backend, "start", self.clock(), channel=CHANNEL,
-                               source=source)
-        await self.arrived(event.psid, event.referral)
-        await self._answer(event.psid)
-
-    async def _answer(self, psid: str) -> None:
-        text = t(DEFAULT_LANG, "messenger.interim", telegram=self.telegram_link)
-        try:
-            await self.graph.send_text(psid, text)
-        except (OutsideWindow, PersonUnavailable) as exc:
-            log.info("Messenger answer not sent: %s", exc.__class__.__name__)
-        except (GraphError, GraphUnavailable) as exc:
-            log.warning("Messenger answer failed: %s", exc.__class__.__name__)

@@ -14,7 +14,7 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -33,6 +33,7 @@ BUTTON_TEXT_MAX = 640
 BUTTON_TITLE_MAX = 20
 PAYLOAD_MAX = 1000
 VIEWS_METRIC = "post_total_media_view_unique"
+ATTACHMENT_KINDS = ("image", "video", "audio", "file")
 
 
 # -- errors --------------------------------------------------------------------------------
@@ -173,6 +174,14 @@ class PostFigures:
     shares: int
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file fetched from Meta's CDN."""
+
+    data: bytes = field(repr=False)
+    content_type: str | None
+
+
 def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
     """Cut a long text into messages of at most ``limit`` characters.
 
@@ -238,6 +247,21 @@ class GraphClient:
             "template_type": "button", "text": text, "buttons": [b.to_json() for b in buttons]}}}
         return await self.send(psid, message, messaging_type=messaging_type, tag=tag)
 
+    async def send_attachment(self, psid: str, kind: str, data: bytes, *, filename: str,
+                              content_type: str = "application/octet-stream",
+                              messaging_type: MessagingType = MessagingType.RESPONSE) -> str:
+        """Upload and send a file: ``kind`` is image, video, audio or file; returns its mid."""
+        if kind not in ATTACHMENT_KINDS:
+            raise ValueError(f"an attachment is one of {ATTACHMENT_KINDS}")
+        form = aiohttp.FormData()
+        form.add_field("recipient", json.dumps({"id": psid}))
+        form.add_field("messaging_type", str(messaging_type))
+        form.add_field("message", json.dumps(
+            {"attachment": {"type": kind, "payload": {"is_reusable": False}}}))
+        form.add_field("filedata", data, filename=filename, content_type=content_type)
+        answer = await self._call("POST", f"{self.page_id}/messages", form=form)
+        return str(answer["message_id"])
+
     async def sender_action(self, psid: str, action: str) -> None:
         """typing_on, typing_off or mark_seen."""
         await self._call("POST", f"{self.page_id}/messages",
@@ -301,7 +325,11 @@ class GraphClient:
     # --- attachments -----------------------------------------------------------------
 
     async def download(self, url: str, *, max_bytes: int) -> bytes:
-        """A file someone sent, from Meta's CDN; AttachmentTooLarge above ``max_bytes``.
+        """A file someone sent, from Meta's CDN; AttachmentTooLarge above ``max_bytes``."""
+        return (await self.fetch(url, max_bytes=max_bytes)).data
+
+    async def fetch(self, url: str, *, max_bytes: int) -> Download:
+        """``download`` with the file's type as the CDN declared it.
 
         The declared length is checked before reading, and the bytes are counted while
         reading (a server may not declare it), so nothing above the limit is held.
@@ -319,7 +347,9 @@ class GraphClient:
                     if size > max_bytes:
                         raise AttachmentTooLarge(f"more than {max_bytes} bytes")
                     chunks.append(chunk)
-                return b"".join(chunks)
+                kind = response.content_type
+                return Download(b"".join(chunks),
+                                None if kind == "application/octet-stream" else kind)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise GraphUnavailable(exc.__class__.__name__) from exc
 

@@ -33,12 +33,17 @@ from telegram import Update
 
 from bot.config import FacebookSettings, Settings
 from bot.core.backend import Backend
-from bot.messenger.dispatch import InterimDispatcher
+from bot.core.models import Draft, Receipt
+from bot.i18n import t
+from bot.messenger.chat import CHANNEL, Env, StaffLine
+from bot.messenger.conversation import Conversation
 from bot.messenger.graph import GraphClient
+from bot.messenger.notices import MessengerNotifier
 from bot.messenger.profile import publish_profile
 from bot.messenger.webhook import Dispatcher, MessengerWebhook
 from bot.tg.app import ALLOWED_UPDATES, WEBHOOK_PATH, on_shutdown, on_startup, on_stop, running
-from bot.tg.common import App, Services
+from bot.tg.citizen.complaint import new_case_notice
+from bot.tg.common import App, Services, tell_staff_by
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +53,42 @@ TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a hea
 
 @dataclass(frozen=True)
 class MessengerContext:
-    """What a dispatcher is made from (the seam for the citizen conversation)."""
+    """What a dispatcher is made from."""
 
     backend: Backend
     graph: GraphClient
     clock: Callable[[], dt.datetime]
     telegram_link: str
+    services: Services
+    staff: StaffLine
 
 
 DispatcherFactory = Callable[[MessengerContext], Dispatcher]
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-def interim(ctx: MessengerContext) -> Dispatcher:
-    """Today's dispatcher: "coming soon" answers, reach recorded."""
-    return InterimDispatcher(ctx.backend, ctx.graph, ctx.clock, telegram_link=ctx.telegram_link)
+def conversation(ctx: MessengerContext) -> Dispatcher:
+    """The citizens' conversation (the 110 box, status, materials), reach recorded."""
+    return Conversation(Env(backend=ctx.backend, graph=ctx.graph, clock=ctx.clock,
+                            services=ctx.services, staff=ctx.staff))
+
+
+class TelegramStaffLine:
+    """The staff group on Telegram, told of Messenger's cases as of Telegram's."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    async def new_case(self, draft: Draft, receipt: Receipt) -> None:
+        """The new-case notice, without content."""
+        svc: Services = self._app.bot_data["svc"]
+        await tell_staff_by(self._app.bot, svc.settings, new_case_notice(svc, draft, receipt))
+
+    async def followup(self, complaint_id: int) -> None:
+        """The follow-up notice, without content."""
+        svc: Services = self._app.bot_data["svc"]
+        await tell_staff_by(self._app.bot, svc.settings,
+                            t("mn", "staff.followup", number=complaint_id))
 
 
 @dataclass(frozen=True)
@@ -116,7 +142,7 @@ async def _telegram_by_webhook(app: App, settings: Settings) -> AsyncIterator[No
 
 @asynccontextmanager
 async def running_with_messenger(
-    app: App, *, poll_timeout: int = 10, dispatcher: DispatcherFactory = interim,
+    app: App, *, poll_timeout: int = 10, dispatcher: DispatcherFactory = conversation,
 ) -> AsyncIterator[Running]:
     """Run the Telegram app and the Messenger webhook together, in the caller's loop."""
     settings: Settings = app.bot_data["settings"]
@@ -132,7 +158,11 @@ async def running_with_messenger(
         session = await stack.enter_async_context(aiohttp.ClientSession())
         graph = GraphClient(session, facebook, timeout=settings.http_timeout)
         ctx = MessengerContext(svc.backend, graph, svc.clock,
-                               telegram_link=f"https://t.me/{app.bot.username}")
+                               telegram_link=f"https://t.me/{app.bot.username}",
+                               services=svc, staff=TelegramStaffLine(app))
+        # Staff actions on Telegram reach Messenger citizens through this (bot.tg.common).
+        svc.notifiers[CHANNEL] = MessengerNotifier(svc.backend, graph, svc.clock)
+        stack.callback(svc.notifiers.pop, CHANNEL, None)
         webhook = MessengerWebhook(page_id=facebook.page_id, app_secret=facebook.app_secret,
                                    verify_token=facebook.verify_token,
                                    dispatcher=dispatcher(ctx))
