@@ -122,7 +122,8 @@ class ChannelCitizen(ABC):
 
     def label(self, text: str) -> str:
         """A catalog key as this channel labels it; anything else as it is."""
-        if text in catalog(self.lang) or text in catalog("mn"):
+        keys = catalog(self.lang).keys() | catalog("mn").keys()
+        if text in keys or f"messenger.label.{text}" in keys:
             return self._label(text)
         return text
 
@@ -275,7 +276,9 @@ class MessengerCitizen(ChannelCitizen):
         await self.person.get_started()
 
     async def menu(self, item: str) -> None:
-        await self.person.tap_menu(t(self.lang, f"messenger.menu.{item}"))
+        # The persistent menu is in the person's Facebook language, whatever they chose here.
+        menu_lang = "en" if self.person.locale.startswith("en") else "mn"
+        await self.person.tap_menu(t(menu_lang, f"messenger.menu.{item}"))
 
     def _quick_title(self, text: str) -> str | None:
         """The title of a quick reply on the newest message matching ``text``.

@@ -23,11 +23,14 @@ from bot.messenger.chat import CHANNEL, Turn, menu, plain, title
 from bot.messenger.graph import (
     BUTTONS_MAX,
     QUICK_REPLIES_MAX,
+    Button,
     GraphError,
     GraphUnavailable,
+    PostbackButton,
     QuickReply,
     UrlButton,
 )
+from bot.messenger.profile import Payload
 from bot.tg.common import esc
 
 log = logging.getLogger(__name__)
@@ -105,7 +108,11 @@ async def send_post(turn: Turn, post_id: str) -> None:
             log.warning("material file not readable: %s", exc.__class__.__name__)
         except (GraphError, GraphUnavailable) as exc:
             log.warning("material file not sent: %s", exc.__class__.__name__)
-    links = [UrlButton(title(b.label(lang)), b.url) for b in post.buttons if b.url]
+    # Links, and the post's "file a complaint" button; counted presses (useful, pledge)
+    # and shares belong to broadcasts, which Messenger does not have.
+    links: list[Button] = [UrlButton(title(b.label(lang)), b.url) if b.url
+                           else PostbackButton(title(b.label(lang)), str(Payload.COMPLAIN))
+                           for b in post.buttons if b.url or b.action == "complain"]
     sent = await turn.text(plain(post.message(lang)),
                            [] if links else [turn.quick("materials.topics", "M:topics")])
     if sent and links:
