@@ -206,3 +206,19 @@ async def test_the_news_button_opts_in_and_out_in_place(h: Harness) -> None:
     assert not await outreach.is_subscribed(backend, "telegram", str(saraa.id))
     await saraa.send("📰 Мэдээ авах")
     await expect(saraa, "авах уу")
+
+
+async def test_staff_press_a_pledge_under_a_post_like_anyone(h: Harness) -> None:
+    backend = _svc(h).backend
+    await outreach.subscribe(backend, "telegram", str(h.admin.id), "mn", h.clock())
+    post = _svc(h).content.get("negdye")
+    assert post is not None
+    payload, meta = posts.from_content(post)
+    await _send(h, payload, meta)
+    label = next(b["text"] for m in h.admin.messages() for b in _buttons(m)
+                 if b.get("callback_data", "").startswith("rp:"))
+    await press(h.admin, label)
+    await h.fake.wait_idle()
+    from bot.core import reach
+
+    assert await reach.count(backend, "pledge", "negdye") == 1

@@ -137,13 +137,13 @@ async def report_command(update: Update, ctx: Ctx) -> None:
     if not years:
         await reply(update, t(lang, "report.no_plans"))
         return
-    rows = [[(str(y), f"rp:y:{y}") for y in years[i:i + 3]]
+    rows = [[(str(y), f"rep:y:{y}") for y in years[i:i + 3]]
             for i in range(0, min(len(years), YEARS_SHOWN), 3)]
     await reply(update, t(lang, "report.choose_year"), reply_markup=buttons(rows))
 
 
 async def pressed(update: Update, ctx: Ctx) -> None:
-    """The year, then the report: `rp:y:<year>`, `rp:g:<year>:<0|1>`."""
+    """The year, then the report: `rep:y:<year>`, `rep:g:<year>:<0|1>`."""
     lang = await lang_of(update, ctx)
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -151,8 +151,8 @@ async def pressed(update: Update, ctx: Ctx) -> None:
     if len(parts) == 3 and parts[1] == "y" and _REPORT_ARG.match(parts[2]):
         await answer_callback(update)
         year = int(parts[2])
-        markup = buttons([[(t(lang, "report.button_half"), f"rp:g:{year}:{HALF_YEAR}")],
-                          [(t(lang, "report.button_year"), f"rp:g:{year}:{YEAR_END}")]])
+        markup = buttons([[(t(lang, "report.button_half"), f"rep:g:{year}:{HALF_YEAR}")],
+                          [(t(lang, "report.button_year"), f"rep:g:{year}:{YEAR_END}")]])
         try:
             await query.edit_message_text(t(lang, "report.choose_half", year=year),
                                           parse_mode="HTML", reply_markup=markup)
@@ -290,7 +290,9 @@ async def remind(ctx: Ctx) -> None:
 def register(app: App, access: Access) -> None:
     """`/report` and its buttons for staff, refused to anyone else; the daily reminder."""
     app.add_handler(CommandHandler("report", report_command, filters=access.any_staff))
-    app.add_handler(StaffCallbackHandler(pressed, pattern=r"^rp:", staff_filter=access.any_staff))
+    # `rep:`, not `rp:`: that is a citizen's pledge, which staff press under posts too.
+    app.add_handler(StaffCallbackHandler(pressed, pattern=r"^rep:[yg]:",
+                                         staff_filter=access.any_staff))
     app.add_handler(CommandHandler("report", not_staff,
                                    filters=filters.ChatType.PRIVATE | filters.ChatType.GROUPS))
     if app.job_queue is not None:
