@@ -70,8 +70,9 @@ async def test_get_started_greets_with_the_menu_as_quick_replies(office: Office)
     welcome = await c.next_received()
     assert welcome.text == plain(t("mn", "messenger.welcome"))
     assert [q["title"] for q in welcome.quick_replies] == [
-        t("mn", f"messenger.menu.{k}") for k in ("complain", "status", "materials", "privacy",
-                                                  "lang")]
+        t("mn", "messenger.menu.complain"), t("mn", "messenger.menu.status"),
+        t("mn", "messenger.menu.materials"), t("mn", "menu.survey"),
+        t("mn", "messenger.menu.privacy"), t("mn", "messenger.menu.lang")]
     await c.person.tap_ice_breaker(t("mn", "messenger.ice.complain"))
     await c.expect("Юу илгээх вэ")
 
@@ -108,6 +109,8 @@ def test_every_label_fits_a_messenger_button() -> None:
             "button.no_notice", "button.followup", "identity.button.anonymous",
             "identity.button.named", "edit.kind", "edit.org", "edit.more", "edit.rewrite",
             "edit.identity", "edit.back", "lang.name", "materials.latest", "materials.topics",
+            "menu.survey", "survey.rate_case", "survey.done", "survey.prefer_not",
+            "survey.back", "survey.skip", "survey.stop",
             *(f"messenger.menu.{k}" for k in ("complain", "status", "materials", "privacy",
                                               "lang"))]
     for lang in LANGS:
@@ -337,3 +340,99 @@ async def test_staff_are_told_without_content_and_a_blocked_person_breaks_nothin
     await office.idle()
     refused = [call for call in office.graph.calls_to("messages") if not call.ok]
     assert len(refused) == 1 and refused[0].error is not None and refused[0].error.code == 551
+
+
+# -- surveys ----------------------------------------------------------------------------------
+async def _answers(office: Office) -> list[tuple[str, str, str]]:
+    async with office.backend.db.read() as conn:
+        rows = await (await conn.execute(
+            "SELECT r.channel, a.question, a.choice FROM survey_answers a"
+            " JOIN survey_responses r ON r.id = a.response_id ORDER BY a.question")).fetchall()
+    return [(r["channel"], r["question"], r["choice"]) for r in rows]
+
+
+async def test_a_survey_answered_with_quick_replies_and_typed_numbers(office: Office) -> None:
+    c = person(office)
+    await c.start()
+    await c.expect("110")
+    await c.choose("menu.survey")
+    await c.expect("санал асуулга")
+    await c.choose("«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    question = await c.expect("1 / 5")
+    assert "1. Газрын асуудал" in question and "5. Бусад" in question
+    await c.choose("2. Улсын бүртгэл")
+    await c.expect("2 / 5")
+    await c.choose("4")  # the 1–5 scale
+    await c.expect("3 / 5")
+    await c.choose("survey.back")  # back to the scale
+    await c.expect("2 / 5")
+    await c.send("5")  # typed
+    await c.expect("3 / 5")
+    await c.send("1")  # an option's number, typed
+    asked = await c.next_received()
+    assert "4 / 5" in (asked.text or "")
+    assert [q["title"] for q in asked.quick_replies][:3] == [
+        "1. Тийм", "2. Үгүй", label("mn", "survey.prefer_not")]
+    await office.restart()  # the answers so far wait in the core's draft
+    await c.choose("survey.prefer_not")
+    await c.expect("5 / 5")
+    await c.send("Дугаарын машин тавих.")
+    await c.expect("Баярлалаа")
+    assert await _answers(office) == [
+        ("messenger", "asked", "-"), ("messenger", "satisfied", "5"),
+        ("messenger", "service", "registration"), ("messenger", "wait", "under-15")]
+    await c.choose("menu.survey")
+    await c.choose("«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    await c.expect("аль хэдийн хариулсан")  # one response per person
+
+
+async def test_a_multiple_choice_shows_its_ticks_and_a_handled_case_can_be_rated(
+    office: Office,
+) -> None:
+    from bot.sandbox.script import reply_to_case
+    from tests.channels import file_complaint
+
+    c = person(office)
+    receipt = await file_complaint(c)
+    number = case_number(await read_case(c, receipt))
+    await office.add_officer()
+    await reply_to_case(office.officer, number, "Шийдвэрлэлээ.")
+    await read_case(c, receipt)
+    await c.choose("survey.rate_case")
+    first = await c.expect("1 / 2")
+    assert "Тийм" in first
+    await c.choose(next(str(q["title"]) for q in c.person.messages()[-1].quick_replies))
+    await c.expect("2 / 2")
+    await c.choose("5")
+    await c.expect("Баярлалаа")
+    # Someone else's rating button, or a forged one, opens nothing.
+    mallory = person(office, "Mallory")
+    rate = next(b for m in c.person.messages() for b in m.buttons
+                if b["payload"].startswith("SV:go:"))
+    await mallory.person._postback("x", str(rate["payload"]))
+    await mallory.expect("хүчингүй")
+    # The perception survey's multiple choice: ticks shown again after each tap.
+    await c.send("цэс")
+    await c.choose("menu.survey")
+    await c.choose(title_of(office, "perception-2024"))
+    for _ in range(4):  # age, employment, widespread, level
+        await c.expect(" / ")
+        await c.choose("survey.skip")
+    where = await c.expect("Хэдийг ч сонгож болно")
+    assert "✅" not in where
+    await c.send("1")
+    assert (await c.expect("Хэдийг ч сонгож болно")).count("✅") == 1
+    await c.choose("3. " + option(office, "perception-2024", "where", 2))
+    ticked = await c.expect("Хэдийг ч сонгож болно")
+    assert ticked.count("✅") == 2
+    await c.choose("survey.done")
+    await c.expect(" / ")
+
+
+def title_of(office: Office, survey_id: str) -> str:
+    return str(office.app.bot_data["svc"].surveys.get(survey_id).heading("mn"))
+
+
+def option(office: Office, survey_id: str, question: str, index: int) -> str:
+    found = office.app.bot_data["svc"].surveys.get(survey_id).question(question)
+    return str(found.options[index].label("mn"))

@@ -199,7 +199,7 @@ async def test_a_message_out_of_any_step_gets_the_welcome_and_nothing_is_kept(
     assert answer.text == plain(t("mn", "messenger.welcome"))
     assert answer.messaging_type == "RESPONSE"
     assert [q["payload"] for q in answer.quick_replies] == [
-        "COMPLAIN", "STATUS", "MATERIALS", "PRIVACY", "LANG"]
+        "COMPLAIN", "STATUS", "MATERIALS", "SURVEY", "PRIVACY", "LANG"]
     await bot.stop()
     log = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert words not in log and sara.psid not in log

@@ -80,11 +80,16 @@ def title(text: str, limit: int = QUICK_REPLY_TITLE_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+SURVEY = "SURVEY"  # the surveys: a quick reply of the menu (not in the persistent menu)
+
+
 def menu(lang: str) -> list[QuickReply]:
-    """The main choices as quick replies (the persistent menu holds them too)."""
-    return [QuickReply(label(lang, f"messenger.menu.{p.lower()}"), str(p))
-            for p in (Payload.COMPLAIN, Payload.STATUS, Payload.MATERIALS, Payload.PRIVACY,
-                      Payload.LANG)]
+    """The main choices as quick replies (the persistent menu holds all but the surveys)."""
+    return [*(QuickReply(label(lang, f"messenger.menu.{p.lower()}"), str(p))
+              for p in (Payload.COMPLAIN, Payload.STATUS, Payload.MATERIALS)),
+            QuickReply(label(lang, "menu.survey"), SURVEY),
+            *(QuickReply(label(lang, f"messenger.menu.{p.lower()}"), str(p))
+              for p in (Payload.PRIVACY, Payload.LANG))]
 
 
 class StaffLine(Protocol):
@@ -102,7 +107,9 @@ class Person:
     """What is kept in memory about someone between their events (lost at a restart)."""
 
     lang: str | None = None
-    flow: str | None = None  # "status" (waiting for a receipt), "followup", "complaint"
+    flow: str | None = None  # "status" (waiting for a receipt), "followup", "complaint",
+    # "survey"
+    survey: str | None = None  # the survey being answered
     editing: bool = False  # changing one part from the preview: back to it afterwards
 
 

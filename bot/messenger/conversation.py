@@ -24,8 +24,8 @@ from bot.core import complaints, reach
 from bot.core.backend import record_event
 from bot.core.models import Draft
 from bot.i18n import LANGS, t
-from bot.messenger import complaint, materials, status
-from bot.messenger.chat import CHANNEL, Env, Turn, menu
+from bot.messenger import complaint, materials, status, survey
+from bot.messenger.chat import CHANNEL, SURVEY, Env, Turn, menu
 from bot.messenger.dispatch import ReachDispatcher, citizen
 from bot.messenger.events import Event, IncomingMessage, Postback, ReferralEvent
 from bot.messenger.graph import QuickReply
@@ -104,6 +104,7 @@ class Conversation(ReachDispatcher):
             "DISCARD": complaint.cancel, "N:no": complaint.no_notice,
             "ST:cancel": status.cancel, "FU:send": status.send_followup,
             "M:latest": materials.latest, "M:topics": materials.choose,
+            SURVEY: survey.choose,
         }
         if (step := fixed.get(payload)) is not None:
             await step(turn)
@@ -117,7 +118,9 @@ class Conversation(ReachDispatcher):
             if payload.startswith(prefix):
                 await handler(turn, payload.removeprefix(prefix))
                 return
-        if found := _ORG_PAGE.match(payload):
+        if payload.startswith("SV:"):
+            await survey.pressed(turn, payload)
+        elif found := _ORG_PAGE.match(payload):
             await complaint.org_page(turn, found.group(1), int(found.group(2)))
         elif payload == "OG:-":
             if (draft := await complaint.load(turn)) is not None and draft.receipt is None \
@@ -146,6 +149,12 @@ class Conversation(ReachDispatcher):
     async def free(self, turn: Turn, event: IncomingMessage) -> None:
         """Text or files, to whatever the person is doing."""
         flow = turn.person.flow
+        if flow == survey.FLOW:
+            if event.text and not event.attachments:
+                await survey.typed(turn, event.text)
+            else:
+                await turn.text(turn.t("survey.use_buttons"))
+            return
         if flow == "status" and event.text and not event.attachments:
             await status.lookup(turn, event.text)
             return

@@ -18,6 +18,7 @@ from bot.messenger.chat import Turn, menu, plain
 from bot.messenger.complaint import problem, take_file
 from bot.messenger.events import IncomingMessage
 from bot.messenger.graph import QuickReply
+from bot.messenger.survey import rating_button
 from bot.tg.render import citizen_view
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,11 @@ async def lookup(turn: Turn, receipt_text: str) -> None:
     if not await turn.text(shown):
         return
     tag = env.backend.vault.tag("followup", view.complaint_id, turn.psid)
-    await turn.buttons(turn.t("messenger.status_next"), [
-        turn.postback("button.followup", f"FU:{view.complaint_id}:{tag}")])
+    buttons = [turn.postback("button.followup", f"FU:{view.complaint_id}:{tag}")]
+    # A handled case: the two-question rating, stored without the case.
+    if (rate := rating_button(turn, view)) is not None:
+        buttons.append(rate)
+    await turn.buttons(turn.t("messenger.status_next"), buttons)
 
 
 async def start_followup(turn: Turn, complaint_id: int, tag: str) -> None:
