@@ -436,3 +436,14 @@ def title_of(office: Office, survey_id: str) -> str:
 def option(office: Office, survey_id: str, question: str, index: int) -> str:
     found = office.app.bot_data["svc"].surveys.get(survey_id).question(question)
     return str(found.options[index].label("mn"))
+
+
+async def test_a_survey_link_opens_the_survey(office: Office) -> None:
+    c = person(office)
+    await c.person.open_link("sv-one-stop-satisfaction")  # a new conversation: Get Started
+    await c.start()
+    intro = await c.expect("«Нэг цонх» үйлчилгээний сэтгэл ханамж")
+    assert "5 асуулт" in intro
+    await c.expect("1 / 5")
+    await c.person.open_link("sv-no-such-survey")  # in the conversation: a referral event
+    await c.expect("хүчингүй")

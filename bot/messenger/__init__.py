@@ -4,8 +4,8 @@
 - `webhook`: ``GET``/``POST /messenger/webhook`` — verification, signatures, dedup, order.
 - `dispatch`: `Dispatcher` (the seam) and `ReachDispatcher` (starts, sources, deliveries,
   reads).
-- `conversation`: the citizens' conversation (`Conversation`), with `complaint`, `status`
-  and `materials` its steps, `chat` what they share.
+- `conversation`: the citizens' conversation (`Conversation`), with `complaint`, `status`,
+  `materials` and `survey` its steps, `chat` what they share.
 - `notices`: the "there is news" notice, only inside Meta's messaging windows.
 - `graph`: `GraphClient` (Send API, Messenger Profile API, Page posts and figures,
   downloads) and Meta's errors as exceptions.

@@ -27,7 +27,7 @@ from bot.i18n import LANGS, t
 from bot.messenger import complaint, materials, status, survey
 from bot.messenger.chat import CHANNEL, SURVEY, Env, Turn, menu
 from bot.messenger.dispatch import ReachDispatcher, citizen
-from bot.messenger.events import Event, IncomingMessage, Postback, ReferralEvent
+from bot.messenger.events import Event, IncomingMessage, Postback, Referral, ReferralEvent
 from bot.messenger.graph import QuickReply
 from bot.messenger.profile import Payload
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 _NOTIFY = re.compile(r"^N:(\d{1,10}):([A-Za-z0-9_-]{10})$")
 _FOLLOWUP = re.compile(r"^FU:(\d{1,10}):([A-Za-z0-9_-]{10})$")
 _ORG_PAGE = re.compile(r"^OG:([a-z0-9-]{1,24}):(\d{1,3})$")
+_SURVEY_REF = re.compile(r"^sv-[a-z0-9][a-z0-9-]{0,39}$")
 
 Step = Callable[[Turn, str], Awaitable[None]]
 
@@ -75,7 +76,17 @@ class Conversation(ReachDispatcher):
                                source=source)
         await self.arrived(event.psid, event.referral)
         turn = await Turn.open(self.env, event.psid)
+        if event.payload == Payload.GET_STARTED and await self._survey_link(turn, event.referral):
+            return
         await self.payload(turn, event.payload, None)
+
+    async def _survey_link(self, turn: Turn, referral: Referral | None) -> bool:
+        """``m.me/<page>?ref=sv-<survey>`` (a QR code, a poster): the survey, like Telegram's."""
+        ref = referral.ref if referral is not None and referral.ref else ""
+        if not _SURVEY_REF.match(ref):
+            return False
+        await survey.begin(turn, ref.removeprefix("sv-"), None)
+        return True
 
     async def on_message(self, event: IncomingMessage) -> None:
         """A quick reply's payload, or what the person typed or sent."""
@@ -87,8 +98,10 @@ class Conversation(ReachDispatcher):
         await self.free(turn, event)
 
     async def on_referral(self, event: ReferralEvent) -> None:
-        """An ``m.me`` link opened in the conversation: counted, nothing said."""
+        """An ``m.me`` link opened in the conversation: counted; a survey's link opens it."""
         await self.arrived(event.psid, event.referral)
+        if _SURVEY_REF.match(event.referral.ref or ""):
+            await self._survey_link(await Turn.open(self.env, event.psid), event.referral)
 
     # --- payloads --------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ async def latest(turn: Turn) -> None:
     """The posts most recently sent out, then the rest of the library."""
     library = turn.env.services.content
     order: dict[str, None] = {}
-    for sent in await posts.recent(turn.env.backend, limit=50):
+    for sent in await posts.recent(turn.env.backend, limit=20):
         meta = await posts.load(turn.env.backend, sent.post_id)
         if meta is not None and meta[1].content_id and library.get(meta[1].content_id):
             order[meta[1].content_id] = None
@@ -108,11 +108,16 @@ async def send_post(turn: Turn, post_id: str) -> None:
             log.warning("material file not readable: %s", exc.__class__.__name__)
         except (GraphError, GraphUnavailable) as exc:
             log.warning("material file not sent: %s", exc.__class__.__name__)
-    # Links, and the post's "file a complaint" button; counted presses (useful, pledge)
-    # and shares belong to broadcasts, which Messenger does not have.
-    links: list[Button] = [UrlButton(title(b.label(lang)), b.url) if b.url
-                           else PostbackButton(title(b.label(lang)), str(Payload.COMPLAIN))
-                           for b in post.buttons if b.url or b.action == "complain"]
+    # Links, and the post's "file a complaint" and survey buttons; counted presses (useful,
+    # pledge) and shares belong to broadcasts, which Messenger does not have.
+    links: list[Button] = []
+    for b in post.buttons:
+        if b.url:
+            links.append(UrlButton(title(b.label(lang)), b.url))
+        elif b.action == "complain":
+            links.append(PostbackButton(title(b.label(lang)), str(Payload.COMPLAIN)))
+        elif b.action == "survey" and b.survey:
+            links.append(PostbackButton(title(b.label(lang)), f"SV:go:{b.survey}"))
     sent = await turn.text(plain(post.message(lang)),
                            [] if links else [turn.quick("materials.topics", "M:topics")])
     if sent and links:
