@@ -8,6 +8,9 @@
 - `python -m bot content check [--dir content]`: every problem in the content library
 - `python -m bot report --year Y [--half 1|2] --out PATH.docx`: the plan implementation
   report in the office's five-column format; see `bot/report/`
+- `python -m bot export --from DATE --to DATE --format xlsx|csv --out PATH`: a period's
+  figures (CSV: a folder, or a zip if PATH ends in .zip); see `bot/export/`
+- `python -m bot log import FILE --staff ID`: offline work from a CSV file
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.core.crypto import generate_key
+from bot.export import cli as export_cli
 from bot.report import cli as report_cli
 
 
@@ -40,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     content_check.add_argument("--dir", type=Path, default=None,
                                help="the content folder (default: BOT_CONTENT_DIR or content/)")
     report_cli.add_commands(commands)
+    export_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "keygen":
@@ -49,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return _demo(args.port, args.data, not args.empty)
     if (reported := report_cli.run(args)) is not None:
         return reported
+    if (done := export_cli.run(args)) is not None:
+        return done
     if args.command == "content":
         from bot.core.content import check
 

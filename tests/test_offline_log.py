@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
-from bot.core import offline
-from tests.harness import OFFICER_ID, Harness, expect, press, text_of
+from bot.core import offline, staff
+from bot.core.backend import open_backend
+from bot.core.models import Role
+from tests.harness import ADMIN_ID, OFFICER_ID, Harness, expect, press, text_of
 
 TODAY = dt.date(2026, 12, 1)  # the harness's clock: 2026-12-01 10:00 in Ulaanbaatar
 HEADER = "date,measure,kind,title,times,people,place,note\n"
@@ -174,3 +180,39 @@ async def test_citizens_and_viewers_cannot_log(h: Harness) -> None:
     await h.officer.send("/log")
     await expect(h.officer, "зөвхөн байгууллагын ажилтанд")
     assert await _entries(h) == []
+
+
+async def test_python_m_bot_log_import_prints_each_refused_row(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    now = dt.datetime.now(dt.UTC)
+    from bot.config import Settings
+
+    backend = await open_backend(Settings(data_dir=data, admins=frozenset({ADMIN_ID})), now)
+    await staff.add_staff(backend, ADMIN_ID, 555, Role.EDITOR, now)
+    await backend.close()
+    today = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    csv_file = tmp_path / "ажил.csv"
+    csv_file.write_text(HEADER + f"{today},2.1,training,Сургалт,1,45,,\n"
+                                 f"{today},2.1,training,,1,45,,\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env["BOT_DATA_DIR"] = str(data)
+
+    async def run(*args: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "log", "import", str(csv_file), *args, env=env,
+            cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode is not None
+        return process.returncode, out.decode()
+
+    code, out = await run("--staff", "999")
+    assert code == 2 and "not staff" in out
+    code, out = await run("--staff", "555")
+    assert code == 1, out
+    assert f"{csv_file}:3: title:" in out and "1 rows added, 1 refused" in out
+    backend = await open_backend(Settings(data_dir=data), now)
+    try:
+        found = await offline.between(backend, today, today)
+    finally:
+        await backend.close()
+    assert [(e.title, e.people, e.source) for e in found] == [("Сургалт", 45, "import")]

@@ -27,6 +27,7 @@ from bot.tg.common import App, Ctx, Services, answer_callback, reply
 from bot.tg.ordering import PerPersonOrder
 from bot.tg.pacing import Pace, PacedRateLimiter
 from bot.tg.staff import admin, cases, chats, jobs, posts, report, sources, stats
+from bot.tg.staff import export as export_staff
 from bot.tg.staff import log as offline_log
 from bot.tg.staff import surveys as staff_surveys
 
@@ -100,6 +101,7 @@ def build_app(
     staff_surveys.register(app, access)  # before the refusals: /survey is also a citizen's
     report.register(app, access)  # /report, and the reminders before June 10, Dec 10
     offline_log.register(app, access)
+    export_staff.register(app, access)
     # 3. The same staff commands from anyone else are refused, not silently ignored.
     admin.register_refusals(app)
     # 4. Citizen commands and menu buttons; opting in and out of posts; the buttons under
