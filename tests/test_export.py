@@ -460,3 +460,20 @@ async def test_a_period_backwards_or_a_format_unknown_is_refused(h: Harness,
     with pytest.raises(ExportError):
         await export(_backend(h), *H2, "pdf", tmp_path / "x.pdf", h.clock())  # type: ignore[arg-type]
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_every_figure_of_the_statistics_has_words_and_a_trace_in_both_languages() -> None:
+    import dataclasses
+    import typing
+
+    from bot.core import stats
+    from bot.export.sheets import SECTIONS
+    from bot.i18n import LANGS, catalog
+
+    sections = typing.get_type_hints(stats.Summary)
+    for section in SECTIONS:
+        for figure in dataclasses.fields(sections[section]):
+            for lang in LANGS:
+                for part in ("figure", "trace"):
+                    key = f"export.{part}.{section}.{figure.name}"
+                    assert catalog(lang).get(key), (lang, key)

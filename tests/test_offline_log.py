@@ -122,6 +122,8 @@ async def test_a_csv_file_adds_its_good_rows_and_names_each_refused_row(h: Harne
     await expect(h.admin, "CSV файлаа илгээнэ үү")
     await h.admin.send_document(b"%PDF-1.4", file_name="tailan.pdf")
     await expect(h.admin, "CSV файл биш")
+    await h.admin.send("энд байна")
+    await expect(h.admin, "CSV файл биш")
     await h.admin.send_document("огноо;тоо\n".encode("cp1251", errors="replace") + b"\xff\xfe",
                                 file_name="bad.csv", mime_type="text/csv")
     await expect(h.admin, "CSV UTF-8")

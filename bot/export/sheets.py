@@ -120,7 +120,8 @@ class Builder:
         """Тийм / үгүй."""
         return t(self.lang, "export.yes") if value else t(self.lang, "export.no")
 
-    def _text(self, key: str, fallback: str) -> str:
+    def word(self, key: str, fallback: str) -> str:
+        """A catalog text that may be missing (a code the catalogs do not know yet)."""
         return catalog(self.lang).get(key) or catalog("mn").get(key) or fallback
 
     def org(self, code: str | None) -> str:
@@ -131,19 +132,19 @@ class Builder:
 
     def complaint_kind(self, kind: str) -> str:
         """гомдол / санал / авлигын мэдээлэл."""
-        return self._text(f"kind.{kind}", kind)
+        return self.word(f"kind.{kind}", kind)
 
     def status(self, status: str) -> str:
         """A case status's name."""
-        return self._text(f"status.{status}", status)
+        return self.word(f"status.{status}", status)
 
     def post_kind(self, kind: str) -> str:
         """A post kind's name (poster, video …)."""
-        return self._text(f"export.post_kind.{kind}", kind)
+        return self.word(f"export.post_kind.{kind}", kind)
 
     def offline_kind(self, kind: str) -> str:
         """An offline activity kind's name (training, radio …)."""
-        return self._text(f"log.kind.{kind}", kind)
+        return self.word(f"log.kind.{kind}", kind)
 
     def link(self, code: str) -> str:
         """A source's deep link (just its start payload if the bot's name is unknown)."""
@@ -196,7 +197,7 @@ class Builder:
                       ) -> tuple[Cell, ...]:
         return (post_id, title or content_id or f"#{post_id}", self.post_kind(kind),
                 self.names.campaign(campaign), measure,
-                self._text(f"export.audience.{audience}", audience))
+                self.word(f"export.audience.{audience}", audience))
 
     def campaigns(self) -> Iterator[Sequence[Cell]]:
         """Per campaign: posts and broadcasts in the period, deliveries, pledges."""
@@ -257,7 +258,7 @@ class Builder:
                                       self.span.last.isoformat()):
             yield (number, dt.date.fromisoformat(day), measure, self.offline_kind(kind), title,
                    times, people, place, note,
-                   self._text(f"export.source.{source}", source))
+                   self.word(f"export.source.{source}", source))
 
     # -- every sheet -----------------------------------------------------------------
     def details(self) -> list[Sheet]:
@@ -293,8 +294,8 @@ def summary_rows(summary: Any, b: Builder) -> Iterator[Sequence[Cell]]:
         for f in dataclasses.fields(figures):
             value = getattr(figures, f.name)
             key = f"{section}.{f.name}"
-            label = b._text(f"export.figure.{key}", f.name)
-            trace = b._text(f"export.trace.{key}", "")
+            label = b.word(f"export.figure.{key}", f.name)
+            trace = b.word(f"export.trace.{key}", "")
             if not isinstance(value, Mapping):
                 yield heading, label, _number(value), trace
                 continue
@@ -304,7 +305,7 @@ def summary_rows(summary: Any, b: Builder) -> Iterator[Sequence[Cell]]:
                 if isinstance(count, tuple | list):
                     parts = PARTS.get(key, ())
                     for index, part in enumerate(count):
-                        part_label = (b._text(f"export.figure.{section}.{parts[index]}",
+                        part_label = (b.word(f"export.figure.{section}.{parts[index]}",
                                               parts[index]) if index < len(parts) else "")
                         yield heading, f"{label}: {name} — {part_label}", _number(part), note
                 else:
@@ -353,8 +354,8 @@ def _item_name(b: Builder, key: str, item: Any) -> str:
     if key == "offline.by_kind":
         return b.offline_kind(raw)
     if key == "audience.left_by_reason":
-        return b._text(f"export.left.{raw}", raw)
+        return b.word(f"export.left.{raw}", raw)
     if key == "outreach.deliveries_by_kind":
-        return b._text(f"export.recipient.{raw}", raw)
+        return b.word(f"export.recipient.{raw}", raw)
     return raw
 

@@ -391,6 +391,11 @@ async def wrong_input(update: Update, ctx: Ctx) -> None:
     await reply(update, t(await lang_of(update, ctx), "log.bad_input"))
 
 
+async def not_a_file(update: Update, ctx: Ctx) -> None:
+    """Text, a photo or a sticker where the CSV file was asked for."""
+    await reply(update, t(await lang_of(update, ctx), "log.not_csv"))
+
+
 def entry_points(access: Access) -> Handlers:
     """`/log` and `/log import`, for staff who may record outreach work."""
     return [CommandHandler("log", begin, filters=access.poster)]
@@ -423,7 +428,7 @@ def states(access: Access) -> dict[object, Handlers]:
         CONFIRM: [StaffCallbackHandler(save, r"^lg:save$", access.poster),
                   MessageHandler(other, wrong_input)],
         FILE: [MessageHandler(access.poster & filters.Document.ALL, got_file),
-               MessageHandler(other, wrong_input)],
+               MessageHandler(other, not_a_file)],
     }
 
 
