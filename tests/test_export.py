@@ -399,10 +399,14 @@ async def test_export_in_telegram_sends_the_workbook_and_refuses_citizens(
     assert again["document"]["file_name"] == "110-2026-07-01_2026-12-31.xlsx"
     await h.admin.send("/export 2026-12-31 2026-07-01")
     await expect(h.admin, "ОООО-СС-ӨӨ")
+    await h.admin.send("/export 2026")
+    year_file = await h.admin.wait_for(lambda m: "document" in m and m["message_id"] not in
+                                       (sent["message_id"], again["message_id"]), timeout=30)
+    assert year_file["document"]["file_name"] == "110-2026-01-01_2026-12-31.xlsx"
     # The export is in the audit log.
     async with _backend(h).db.read() as conn:
         audited = await q.list_audit(conn, limit=50, complaint_id=None)
-    assert sum(e["action"] == "export" for e in audited) == 2
+    assert sum(e["action"] == "export" for e in audited) == 3
     # Citizens are refused and get no file; a forged button does nothing.
     citizen = year.people[0]
     before = len([m for m in citizen.messages() if "document" in m])

@@ -1,8 +1,9 @@
 """`/export`: the period's figures as an XLSX workbook, sent as a document.
 
 `/export` offers periods as buttons (this month, last month, quarter, half-year, year, last
-year); `/export 2026-01-01 2026-06-30` takes two dates. The workbook is made in a worker
-thread from a read-only snapshot (see `bot/export`), so the bot keeps answering meanwhile.
+year); `/export 2026-01-01 2026-06-30` takes two dates and `/export 2026` a year, as /stats
+does. The workbook is made in a worker thread from a read-only snapshot (see `bot/export`),
+so the bot keeps answering meanwhile.
 Any staff role may export: no row of it says who complained or what about.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,12 +26,11 @@ from bot.tg.access import Access, StaffCallbackHandler
 from bot.tg.common import App, Ctx, Services, answer_callback, buttons, fmt_date, lang_of, reply
 from bot.tg.staff.admin import not_staff
 from bot.tg.staff.cases import refuse
+from bot.tg.staff.stats import parse_period
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("export",)
-# A typed date: 2026-06-30 or, as offices write it, 2026.06.30.
-DATE = re.compile(r"^(\d{4})[-.](\d{1,2})[-.](\d{1,2})$")
 
 
 def _last_month(today: dt.date) -> Period:
@@ -47,22 +46,6 @@ PERIODS: dict[str, Callable[[dt.date], Period]] = {
     "year": Period.year,
     "last_year": lambda today: Period.year(today.year - 1),
 }
-
-
-def parse_dates(args: list[str]) -> Period | None:
-    """Two typed dates, first to last; None if they are not that."""
-    if len(args) != 2:
-        return None
-    days = []
-    for raw in args:
-        found = DATE.match(raw.strip())
-        if found is None:
-            return None
-        try:
-            days.append(dt.date(*(int(part) for part in found.groups())))
-        except ValueError:
-            return None
-    return Period(days[0], days[1]) if days[0] <= days[1] else None
 
 
 def names_for(svc: Services, lang: str, bot_username: str) -> Names:
@@ -85,7 +68,7 @@ async def export_command(update: Update, ctx: Ctx) -> None:
                              ("year", "last_year"))]
         await reply(update, t(lang, "export.choose"), reply_markup=buttons(rows))
         return
-    period = parse_dates(args)
+    period = parse_period(args)  # as /stats reads it: two dates, or a year
     if period is None:
         await reply(update, t(lang, "export.usage"))
         return
