@@ -74,6 +74,24 @@ async def _answer(user: FakeUser, i: int) -> None:
     await expect(user, "Баярлалаа")
 
 
+async def _survey_sheet(h: Harness, survey_id: str) -> list[tuple[Any, ...]]:
+    """The rows of a survey's sheet in this year's XLSX export."""
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
+    import openpyxl
+
+    from bot.export import export
+
+    out = Path(tempfile.mkdtemp()) / "year.xlsx"
+    await export(_svc(h).backend, dt.date(2026, 1, 1), dt.date(2026, 12, 31), "xlsx", out,
+                 h.clock())
+    book = openpyxl.load_workbook(out, read_only=True)
+    title = next(n for n in book.sheetnames if n.startswith("Судалгаа"))
+    return list(book[title].iter_rows(values_only=True))
+
+
 async def _report_paragraph(h: Harness, measure: str) -> str:
     """Column 5 of `measure` in this year's report (the 2023 plan, as this year's)."""
     import shutil
@@ -131,6 +149,15 @@ async def test_fifty_citizens_answer_and_the_figures_are_theirs(h: Harness) -> N
     assert "50.0 хувь нь төрийн албан хаагч" in paragraph
     assert "«Удирдах албан тушаалтан» гэж 80.0 хувь, «Бүгд» гэж 20.0 хувь" in paragraph
     assert "«Дунд зэрэг» гэж 30.0 хувь" in paragraph
+    # The export's sheet for the survey has the same numbers, and hides the small group.
+    rows = await _survey_sheet(h, "perception-2024")
+    shares = {(r[1], r[2]): (r[3], r[4], r[5]) for r in rows if isinstance(r[0], int)}
+    assert shares[("Аль түвшний албан тушаалтан авлигад хамгийн их өртөх магадлалтай вэ?",
+                   "Удирдах албан тушаалтан")] == (40, 50, 80.0)
+    assert shares[("Таны нас?", "20–45")] == (30, 50, 60.0)
+    over_60 = [r for r in rows if isinstance(r[0], str) and r[0].endswith(": 60-аас дээш")]
+    assert over_60 and all(r[3] == "< 5" for r in over_60)
+    assert not any("Шалгалтыг ил тод" in str(c) for r in rows for c in r), "no free text"
     # Nobody is in the database: not their ids, nor the free text in the clear.
     await h.stop()
     raw = b"".join(p.read_bytes() for p in sorted(h.data_dir.rglob("*")) if p.is_file())

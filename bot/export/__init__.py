@@ -5,7 +5,8 @@
 Sheets, in order: the summary (every figure of `bot.core.stats.summary`, each with the
 detail sheet and the rows it counts), posts (a row per broadcast), campaigns, sources,
 complaints (a row per complaint: number, kind, organization, channel, dates, status,
-timeliness — never content or identity), deadlines (open cases now), offline work.
+timeliness — never content or identity), deadlines (open cases now), offline work, and
+a sheet per survey answered in the period (shares, cross-tabs; cells under 5 hidden).
 
 CSV is one file per sheet, UTF-8 with a BOM (Excel shows the Cyrillic): into a folder, or
 a zip when the path ends in `.zip`.
@@ -24,10 +25,11 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.core import stats
+from bot.core import stats, surveys
 from bot.core.backend import Backend
 from bot.core.staff import audit, require
 from bot.export.sheets import SHEETS, Builder, Cell, Names, Sheet, Span, summary_rows
+from bot.export.survey_sheets import survey_sheets
 from bot.i18n import DEFAULT_LANG, t
 from bot.storage import export_queries as eq
 
@@ -69,11 +71,14 @@ async def export(
                         detail=f"{first.isoformat()}..{last.isoformat()} {fmt}")
     period = stats.Period(first, last)
     span = Span(period, b.settings.tz)
+    library = await asyncio.to_thread(surveys.load_surveys, b.settings.content_dir)
+    answered = [await surveys.results(b, s, first, last) for s in library.surveys]
     # The figures are counted on the bot's connection while the detail sheets stream from
     # the snapshot in a thread (SQLite lets both run at once); the summary is written last.
     counted: Future[Any] = Future()
     writing = asyncio.ensure_future(asyncio.to_thread(
-        _write, b.db.path, span, now, lang, names or Names(), counted, fmt, out))
+        _write, b.db.path, span, now, lang, names or Names(), counted, fmt, out,
+        survey_sheets(answered, lang)))
     try:
         summary = await stats.summary(b, period, now)
     except BaseException as exc:
@@ -86,7 +91,7 @@ async def export(
 
 
 def _write(db: Path, span: Span, now: dt.datetime, lang: str, names: Names,
-           counted: Future[Any], fmt: Format, out: Path) -> None:
+           counted: Future[Any], fmt: Format, out: Path, extra: Sequence[Sheet] = ()) -> None:
     """In the worker thread: one snapshot, every sheet streamed into the file."""
     from bot.export import csvs, xlsx  # openpyxl loads only when an export is made
 
@@ -95,7 +100,8 @@ def _write(db: Path, span: Span, now: dt.datetime, lang: str, names: Names,
 
     with eq.snapshot(db) as conn:
         builder = Builder(conn, span, now, lang, names)
-        sheets: list[Sheet] = [builder.sheet("summary", summary(builder)), *builder.details()]
+        sheets: list[Sheet] = [builder.sheet("summary", summary(builder)), *builder.details(),
+                               *extra]
         top = preamble(span, now, lang)
         if fmt == "xlsx":
             xlsx.write(sheets, out, preamble=top)
