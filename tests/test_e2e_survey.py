@@ -311,6 +311,10 @@ async def test_staff_read_results_type_in_and_import_paper_forms(h: Harness) -> 
     assert result.by_channel == {"telegram": 6, "paper": 3}
     assert result.questions["service"]["tax"].count == 6
     assert round(result.questions["satisfied"]["5"].percent, 1) == round(300 / 9, 1)
+    # A QR code of the survey's link, to print.
+    await press(officer, "🔳 Санал асуулгын QR код")
+    qr = await officer.wait_for(lambda m: bool(m.get("document")))
+    assert "https://t.me/ac110_bot?start=sv-one-stop-satisfaction" in text_of(qr)
     # Written answers are read apart, for staff who may post; a viewer may not.
     await press(officer, "💬 Бичгээр өгсөн хариултууд")
     texts = await expect(officer, "Бичгээр өгсөн 2 хариулт")

@@ -13,7 +13,7 @@ import html
 import logging
 from typing import Any
 
-from telegram import InputMediaPhoto, Update
+from telegram import InputFile, InputMediaPhoto, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -26,6 +26,7 @@ from bot.tg.access import Access, StaffCallbackHandler
 from bot.tg.citizen import survey as citizen_survey
 from bot.tg.common import App, Ctx, answer_callback, buttons, lang_of, reply, reply_long
 from bot.tg.staff.cases import refuse
+from bot.tg.staff.sources import deep_link, qr_png
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +126,28 @@ async def show_results(update: Update, ctx: Ctx) -> None:
         except TelegramError as exc:
             log.warning("survey charts not sent: %s", exc.__class__.__name__)
     rows = [[(t(lang, "survey_staff.paper_form"), f"ss:p:{survey.id}")],
-            [(t(lang, "survey_staff.paper_csv"), f"ss:i:{survey.id}")]]
+            [(t(lang, "survey_staff.paper_csv"), f"ss:i:{survey.id}")],
+            [(t(lang, "survey_staff.qr"), f"ss:q:{survey.id}")]]
     if results.texts:
         rows.append([(t(lang, "survey_staff.read_texts"), f"ss:t:{survey.id}")])
     await reply(update, t(lang, "survey_staff.next"), reply_markup=buttons(rows))
+
+
+async def qr(update: Update, ctx: Ctx) -> None:
+    """A QR code of the survey's link, for a poster at the One-Stop hall or a paper form."""
+    query = update.callback_query
+    lang = await lang_of(update, ctx)
+    survey = _survey(ctx, query.data if query else None)
+    await answer_callback(update)
+    chat = update.effective_chat
+    if survey is None or chat is None:
+        return
+    link = deep_link(ctx.bot.username, f"sv-{survey.id}")
+    png = await asyncio.to_thread(qr_png, link)
+    await chat.send_document(InputFile(png, filename=f"qr-{survey.id}.png"),
+                             caption=t(lang, "survey_staff.qr_caption",
+                                       title=html.escape(survey.heading(lang)), link=link),
+                             parse_mode="HTML")
 
 
 async def read_texts(update: Update, ctx: Ctx) -> None:
@@ -256,6 +275,7 @@ def register(app: App, access: Access) -> None:
     app.add_handler(StaffCallbackHandler(show_results, r"^ss:r:[a-z0-9-]{1,40}$",
                                          access.any_staff))
     app.add_handler(StaffCallbackHandler(read_texts, r"^ss:t:[a-z0-9-]{1,40}$", access.poster))
+    app.add_handler(StaffCallbackHandler(qr, r"^ss:q:[a-z0-9-]{1,40}$", access.poster))
     app.add_handler(CallbackQueryHandler(refused, pattern=r"^ss:"))
 
 
