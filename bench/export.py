@@ -25,7 +25,8 @@ Then it measures, each in a fresh child process so one's memory does not count i
 
 Target (issue 4): the XLSX export in at most 10 s and 300 MB.
 
-`--child KIND DIR` is the child process (not for use by hand).
+`--data DIR` keeps the database; `--child xlsx DIR` (also tracemalloc, csv, docx) is the child
+process, and measures one export on a kept database again.
 """
 
 from __future__ import annotations
