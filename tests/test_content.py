@@ -272,7 +272,7 @@ def test_unknown_kind(tmp_path: Path) -> None:
 def test_unknown_field(tmp_path: Path) -> None:
     assert problems(tmp_path, post_text(HEADER + "tittle: x\n")) == [
         "tittle: unknown field (known: id, kind, campaign, measure, title, media, buttons, "
-        "topics)",
+        "topics, page)",
     ]
 
 

@@ -30,7 +30,7 @@ KINDS = ("news", "poster", "infographic", "video", "handbook", "ebook", "article
 MEDIA_TYPES = ("photo", "video", "document")
 ACTIONS = ("useful", "share", "pledge", "complain", "survey")
 LANGS = ("mn", "en")
-FIELDS = ("id", "kind", "campaign", "measure", "title", "media", "buttons", "topics")
+FIELDS = ("id", "kind", "campaign", "measure", "title", "media", "buttons", "topics", "page")
 HTML_TAGS = ("b", "i", "u", "s", "a", "code", "pre", "blockquote")
 
 TEXT_LIMIT = 4096  # a Telegram message, counted after the HTML is parsed
@@ -115,6 +115,7 @@ class Post:
     media: tuple[Media, ...] = ()
     buttons: tuple[Button, ...] = ()
     topics: tuple[str, ...] = ()
+    page: bool = False  # also on the office's Facebook Page when scheduled
 
     def language(self, lang: str) -> str:
         """The language the post is shown in for a reader of `lang`: theirs, or Mongolian."""
@@ -485,6 +486,10 @@ def parse_post(root: Path, path: Path, text: str,
     ):
         problems.add("topics", "expected a list of short tags (letters, digits, -; at most 32)")
         topics = []
+    page = header.get("page", False)
+    if not isinstance(page, bool):
+        problems.add("page", "true or false: whether the post also goes to the Facebook Page")
+        page = False
 
     title = _texts("title", header.get("title"), problems, limit=TITLE_LIMIT)
     media = _media(root, header.get("media"), problems)
@@ -532,6 +537,7 @@ def parse_post(root: Path, path: Path, text: str,
     return Post(
         id=post_id, kind=kind, measure=measure, title=title, body=bodies, path=path,
         campaign=campaign, media=tuple(media), buttons=tuple(buttons), topics=tuple(topics),
+        page=page,
     ), []
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from bot.core.backend import Backend
 from bot.core.content import ACTIONS, KINDS, MEDIA_TYPES, Post
 from bot.core.staff import POST_ROLES, require
+from bot.storage import page_queries as pq
 from bot.storage import queries as q
 
 AUDIENCES = ("subscribers", "chats", "all")
@@ -48,6 +49,7 @@ class PostMeta:
     title: str | None = None
     audience: str = "subscribers"
     content_id: str | None = None
+    page: bool = False  # also on the office's Facebook Page (bot/core/page.py)
 
     def check(self) -> None:
         """Raise `PostError` for a kind or audience the bot does not know."""
@@ -101,7 +103,7 @@ def from_content(post: Post) -> tuple[dict[str, Any], PostMeta]:
         ],
     }
     meta = PostMeta(kind=post.kind, campaign=post.campaign, measure=post.measure,
-                    title=post.title_for("mn"), content_id=post.id)
+                    title=post.title_for("mn"), content_id=post.id, page=post.page)
     return payload, meta
 
 
@@ -111,11 +113,14 @@ async def store_post(
     """Insert a checked post (inside the caller's transaction); returns its id."""
     check_payload(payload)
     meta.check()
-    return await q.insert_post(
+    post_id = await q.insert_post(
         conn, content_id=meta.content_id, payload=json.dumps(payload, ensure_ascii=False),
         created_by=staff_id, created_at=now.isoformat(), kind=meta.kind, campaign=meta.campaign,
         measure=meta.measure, title=meta.title, audience=meta.audience,
     )
+    if meta.page:
+        await pq.set_post_page(conn, post_id, True)
+    return post_id
 
 
 # -- staff's view ----------------------------------------------------------------------
@@ -220,7 +225,7 @@ async def load(b: Backend, post_id: int) -> tuple[dict[str, Any], PostMeta] | No
         return None
     meta = PostMeta(kind=str(row["kind"]), campaign=row["campaign"], measure=row["measure"],
                     title=row["title"], audience=str(row["audience"]),
-                    content_id=row["content_id"])
+                    content_id=row["content_id"], page=bool(row["page"]))
     return json.loads(row["payload"]), meta
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from bot.core import page
 from bot.core.backend import Backend, record_event
 from bot.core.posts import PostMeta, check_payload, store_post
 from bot.core.staff import POST_ROLES, require
@@ -164,6 +165,8 @@ async def fire(b: Backend, item: Due, now: dt.datetime) -> int | None:
         if not await q.insert_run(conn, item.schedule_id, item.due_at.isoformat(),
                                   "missed" if item.missed else "sent", broadcast_id):
             raise _AlreadyDone
+        if broadcast_id is not None:  # the Facebook Page too, once, with the run
+            await page.queue(conn, b, broadcast_id, item.post_id, now)
         if await q.schedule_kind(conn, item.schedule_id) == "once":
             await q.set_schedule_status(conn, item.schedule_id, "done")
     await record_event(b, "schedule_missed" if item.missed else "schedule_sent", now,
@@ -418,6 +421,7 @@ class PostDraft:
     title: str | None = None
     audience: str = "subscribers"
     content_id: str | None = None
+    page: bool = False  # also on the office's Facebook Page
     when: dict[str, Any] | None = None
     days: list[int] = field(default_factory=list)  # a weekly rule being put together
     times: list[str] = field(default_factory=list)
@@ -429,7 +433,8 @@ class PostDraft:
     def meta(self) -> PostMeta:
         """The tags and audience the post will be stored with."""
         return PostMeta(kind=self.kind, campaign=self.campaign, measure=self.measure,
-                        title=self.title, audience=self.audience, content_id=self.content_id)
+                        title=self.title, audience=self.audience, content_id=self.content_id,
+                        page=self.page)
 
     def moment(self) -> dt.datetime | Weekly | None:
         """When, as `publish` takes it: None for now."""

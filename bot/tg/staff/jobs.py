@@ -10,6 +10,7 @@ from typing import cast
 from bot.core import cases, complaints, limits
 from bot.core import schedule as schedules
 from bot.i18n import t
+from bot.tg import page
 from bot.tg.broadcast import resume_broadcasts, start_broadcast
 from bot.tg.common import App, Ctx, esc, tell_staff
 from bot.tg.render import case_line
@@ -68,6 +69,7 @@ def schedule(app: App) -> None:
     # the folder changes.
     app.job_queue.run_repeating(check_content, interval=CONTENT_SECONDS, first=2,
                                 name="content")
+    page.schedule(app)  # the Facebook Page's posts and figures, when Facebook is configured
 
 
 async def send_due_posts(ctx: Ctx) -> None:
@@ -76,6 +78,8 @@ async def send_due_posts(ctx: Ctx) -> None:
     started, missed = await schedules.fire_due(svc.backend, svc.now())
     for broadcast_id in started:
         start_broadcast(cast(App, ctx.application), broadcast_id)
+    if started:
+        page.kick(cast(App, ctx.application))  # their Page posts, at the same time
     for item in missed:
         local = item.due_at.astimezone(svc.settings.tz)
         await tell_staff(ctx, t("mn", "staff.post_missed", schedule=item.schedule_id,

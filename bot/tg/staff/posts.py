@@ -31,7 +31,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot.core import posts, schedule
+from bot.core import page, posts, schedule
 from bot.core.content import KINDS
 from bot.core.errors import DomainError
 from bot.core.models import Role
@@ -53,6 +53,7 @@ from bot.tg.common import (
     reply,
     reply_long,
 )
+from bot.tg.page import reason as page_reason
 from bot.tg.postview import send_post
 from bot.tg.staff import jobs
 from bot.tg.staff.cases import refuse
@@ -265,14 +266,23 @@ async def ask_buttons(ctx: Ctx, chat_id: int, lang: str, draft: PostDraft,
     await _say(ctx, chat_id, t(lang, key), _buttons_markup(lang, draft), note)
 
 
-async def ask_audience(ctx: Ctx, chat_id: int, lang: str, draft: PostDraft,
-                       note: str | None = None) -> None:
-    """Asks whom it goes to, with how many each audience holds now."""
+async def _audience_markup(ctx: Ctx, lang: str, draft: PostDraft) -> InlineKeyboardMarkup:
     counts = await posts.audience_counts(ctx.svc.backend)
     rows = [[(t(lang, f"compose.audience_button.{a}", n=counts[a]), f"pp:aud:{a}")]
             for a in AUDIENCES]
-    await _say(ctx, chat_id, t(lang, "compose.ask_audience"), buttons([*rows, _cancel_row(lang)]),
-               note)
+    if ctx.svc.settings.facebook is not None:  # the office's Page: a toggle, then the audience
+        rows.append([(t(lang, "page.compose.toggle_on" if draft.page
+                         else "page.compose.toggle_off"), "pp:fb")])
+    return buttons([*rows, _cancel_row(lang)])
+
+
+async def ask_audience(ctx: Ctx, chat_id: int, lang: str, draft: PostDraft,
+                       note: str | None = None) -> None:
+    """Asks whom it goes to, with how many each audience holds now (and the Facebook Page)."""
+    text = t(lang, "compose.ask_audience")
+    if ctx.svc.settings.facebook is not None:
+        text += "\n\n" + t(lang, "page.compose.ask")
+    await _say(ctx, chat_id, text, await _audience_markup(ctx, lang, draft), note)
 
 
 async def ask_when(ctx: Ctx, chat_id: int, lang: str, draft: PostDraft,
@@ -389,6 +399,10 @@ async def _summary(ctx: Ctx, lang: str, draft: PostDraft) -> str:
         t(lang, "compose.summary_english_yes" if draft.payload["text"].get("en")
           else "compose.summary_english_no"),
     ]
+    if ctx.svc.settings.facebook is not None:
+        on_page = page.expected_note(draft.payload)
+        lines.append(t(lang, "page.compose.summary_yes", note=t(lang, f"page.note.{on_page}")
+                       if on_page else "") if draft.page else t(lang, "page.compose.summary_no"))
     if (quiet := _quiet_note(ctx, lang, moment)) is not None:
         lines.append(quiet)
     if counts[draft.audience] == 0:
@@ -790,6 +804,7 @@ async def _pick(update: Update, ctx: Ctx, draft: PostDraft, content_id: str) -> 
     payload, meta = posts.from_content(post)
     draft.payload, draft.content_id, draft.title = payload, meta.content_id, meta.title
     draft.kind, draft.campaign, draft.measure = meta.kind, meta.campaign, meta.measure
+    draft.page = meta.page and ctx.svc.settings.facebook is not None
     draft.album = None
     note = t(lang, "compose.picked", title=esc(post.title_for(lang)))
     return await _go(update, ctx, draft, _next(draft, AUDIENCE), note=note)
@@ -903,6 +918,23 @@ async def buttons_done(update: Update, ctx: Ctx) -> str | int:
     lang = await lang_of(update, ctx)
     await _answered(update, _button_names(lang, draft.payload))
     return await _go(update, ctx, draft, _next(draft, AUDIENCE))
+
+
+async def toggle_page(update: Update, ctx: Ctx) -> str | int:
+    """Turns "also on the Facebook Page" on or off, in place."""
+    await answer_callback(update)
+    if (draft := await _live(update, ctx, NEW)) is None:
+        return END
+    if ctx.svc.settings.facebook is None:  # an old button from when Facebook was on
+        return draft.step
+    lang = await lang_of(update, ctx)
+    draft.page = not draft.page
+    await _save(update, ctx, draft, AUDIENCE)
+    query = update.callback_query
+    assert query is not None
+    with contextlib.suppress(TelegramError):  # a double tap: the same keyboard is shown
+        await query.edit_message_reply_markup(await _audience_markup(ctx, lang, draft))
+    return AUDIENCE
 
 
 async def chose_audience(update: Update, ctx: Ctx) -> str | int:
@@ -1292,7 +1324,8 @@ def states(access: Access) -> dict[object, Handlers]:
                       button(got_measure, r"^pp:skip$")),
         BUTTONS: step(BUTTONS, button(toggle_button, rf"^pp:btn:({'|'.join(TOGGLES)})$"),
                       button(buttons_done, r"^pp:btn:ok$")),
-        AUDIENCE: step(AUDIENCE, button(chose_audience, rf"^pp:aud:({'|'.join(AUDIENCES)})$")),
+        AUDIENCE: step(AUDIENCE, button(chose_audience, rf"^pp:aud:({'|'.join(AUDIENCES)})$"),
+                       button(toggle_page, r"^pp:fb$")),
         WHEN: step(WHEN, button(chose_when, r"^pp:when:(now|at|weekly)$"),
                    MessageHandler(text, got_at)),
         AT: step(AT, MessageHandler(text, got_at)),
@@ -1339,7 +1372,8 @@ def _upcoming_block(ctx: Ctx, lang: str, view: schedule.ScheduleView) -> str:
     return "\n".join(lines)
 
 
-def _recent_block(ctx: Ctx, lang: str, item: posts.Recent) -> str:
+def _recent_block(ctx: Ctx, lang: str, item: posts.Recent,
+                  on_page: page.PagePost | None = None) -> str:
     r = item.reach
     lines = [t(lang, "posts.recent_line", number=item.broadcast_id, title=esc(item.title),
                started=_local(ctx, lang, item.started) if item.started else "—",
@@ -1349,7 +1383,32 @@ def _recent_block(ctx: Ctx, lang: str, item: posts.Recent) -> str:
     if r.chats:
         lines.append(t(lang, "posts.reach_chats", chats=r.chats, members=r.members,
                        reactions=r.reactions))
+    if on_page is not None:
+        lines += page_lines(ctx, lang, on_page)
     return "\n".join(lines)
+
+
+def page_lines(ctx: Ctx, lang: str, p: page.PagePost) -> list[str]:
+    """A broadcast's Facebook Page post: where it stands, and Facebook's latest figures."""
+    if p.status == "published" and p.url is not None and p.published_at is not None:
+        lines = [t(lang, "page.posts.published", url=esc(p.url),
+                   at=_local(ctx, lang, p.published_at),
+                   note=t(lang, f"page.note.{p.note}") if p.note in page.NOTES else "")]
+        f = p.figures
+        if f is None or p.read_on is None:
+            lines.append(t(lang, "page.posts.not_read"))
+        else:
+            numbers = {"date": p.read_on.strftime("%Y.%m.%d"), "reactions": f.reactions,
+                       "comments": f.comments, "shares": f.shares}
+            lines.append(t(lang, "page.posts.figures", views=f.views, **numbers)
+                         if f.views is not None else t(lang, "page.posts.figures_no_views",
+                                                       **numbers))
+        return lines
+    if p.status == "pending" and p.attempts and p.next_at is not None:
+        return [t(lang, "page.posts.retrying", at=_local(ctx, lang, p.next_at))]
+    if p.status == "failed":  # in the staff notice's own words
+        return [t(lang, "page.posts.failed", reason=page_reason(lang, p.error or ""))]
+    return [t(lang, f"page.posts.{p.status}")]  # pending, publishing, unsure
 
 
 async def list_posts(update: Update, ctx: Ctx) -> None:
@@ -1373,9 +1432,11 @@ async def list_posts(update: Update, ctx: Ctx) -> None:
     running = [r for r in recent if r.status in ("queued", "sending")]
     markup = buttons([[(t(lang, "posts.button.stop", number=r.broadcast_id),
                         f"pl:stop:{r.broadcast_id}")] for r in running]) if running else None
+    on_page = await page.of_broadcasts(svc.backend, [r.broadcast_id for r in recent])
+    notes = [t(lang, "posts.reach_note")] + ([t(lang, "page.posts.note")] if on_page else [])
     await reply_long(update, [t(lang, "posts.recent_header"),
-                              *(_recent_block(ctx, lang, r) for r in recent),
-                              t(lang, "posts.reach_note")], reply_markup=markup)
+                              *(_recent_block(ctx, lang, r, on_page.get(r.broadcast_id))
+                                for r in recent), *notes], reply_markup=markup)
 
 
 def _number(update: Update) -> int:
