@@ -14,7 +14,7 @@ from .errors import (
     person_unavailable,
 )
 from .people import FakePerson, Received
-from .state import World
+from .state import CdnFile, World
 
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
 SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
@@ -206,10 +206,20 @@ def _check_quick_replies(replies: Any) -> None:
                                     "{text, user_phone_number, user_email}")
 
 
-def deliver(world: World, out: Outgoing) -> dict[str, Any]:
-    """Put the message in the person's inbox; the Send API's answer."""
+def deliver(world: World, out: Outgoing, uploaded: CdnFile | None = None) -> dict[str, Any]:
+    """Put the message in the person's inbox; the Send API's answer.
+
+    A file the Page uploaded goes on the CDN, and the person's copy of the message points
+    at it (``payload.url``), as the recipient's Messenger shows it.
+    """
     mid = world.new_mid()
-    out.person.receive(Received(mid=mid, message=out.message, messaging_type=out.messaging_type,
+    message = out.message
+    attachment = (message or {}).get("attachment")
+    if uploaded is not None and message is not None and isinstance(attachment, dict) \
+            and attachment.get("type") in MEDIA_TYPES:
+        payload = {**(attachment.get("payload") or {}), "url": world.put_file(uploaded)}
+        message = {**message, "attachment": {**attachment, "payload": payload}}
+    out.person.receive(Received(mid=mid, message=message, messaging_type=out.messaging_type,
                                 tag=out.tag, at_ms=world.now_ms(),
                                 sender_action=out.sender_action))
     if out.sender_action is not None:

@@ -18,6 +18,14 @@ from .state import CdnFile, World
 ATTACHMENT_TYPES = ("image", "video", "audio", "file")
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What ``FakeGraph.observe`` sees when the Page's message reaches a person."""
+
+    person: FakePerson
+    received: Received
+
+
 @dataclass
 class Received:
     """A message the Page sent to the person."""
@@ -120,9 +128,13 @@ class FakePerson:
         raise AssertionError(f"no quick reply titled {title!r}: "
                              f"{[q.get('title') for q in offered]}")
 
-    async def tap_button(self, title: str) -> str:
-        """Tap a postback button of the last button template; returns the postback's mid."""
-        buttons = self._last_with(lambda r: bool(r.buttons)).buttons
+    async def tap_button(self, title: str, *, mid: str | None = None) -> str:
+        """Tap a postback button of the last button template (or of the message ``mid``).
+
+        Returns the postback's mid. Templates stay tappable in the conversation's history.
+        """
+        buttons = self._last_with(
+            lambda r: bool(r.buttons) and (mid is None or r.mid == mid)).buttons
         for button in buttons:
             if button.get("title") == title:
                 if button.get("type") != "postback":
@@ -215,6 +227,7 @@ class FakePerson:
         """Called by the Send API when a message reaches the person."""
         self.inbox.append(received)
         self._new.put_nowait(received)
+        self._world.tell(Sent(self, received))
 
     # --- the events ------------------------------------------------------------------
 
@@ -262,7 +275,7 @@ def new_psid() -> str:
 
 
 def cdn_file(world: World, kind: str, *, data: bytes | None, size: int | None,
-             content_type: str | None) -> dict[str, Any]:
+             content_type: str | None, name: str | None = None) -> dict[str, Any]:
     """Store a file on the fake CDN; returns the webhook attachment that points at it."""
     if kind not in ATTACHMENT_TYPES:
         raise ValueError(f"attachment type is one of {ATTACHMENT_TYPES}")
@@ -270,7 +283,7 @@ def cdn_file(world: World, kind: str, *, data: bytes | None, size: int | None,
         raise ValueError("give the file's data or its size")
     default_type = {"image": "image/jpeg", "video": "video/mp4", "audio": "audio/mpeg",
                     "file": "application/pdf"}[kind]
-    key = f"{world.next_id()}{secrets.token_hex(8)}"
-    world.cdn[key] = CdnFile(content_type or default_type,
-                             len(data) if data is not None else int(size or 0), data)
-    return {"type": kind, "payload": {"url": f"{world.base_url}/cdn/{key}"}}
+    url = world.put_file(CdnFile(content_type or default_type,
+                                 len(data) if data is not None else int(size or 0), data,
+                                 name=name))
+    return {"type": kind, "payload": {"url": url}}

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
@@ -34,7 +34,7 @@ from .errors import (
 )
 from .limits import Bucket, SendLimits
 from .people import FakePerson, cdn_file, new_psid
-from .state import Call, Clock, PagePost, World
+from .state import Call, CdnFile, Clock, PagePost, World
 
 _LOGGER = logging.getLogger(__name__)
 API_VERSION = "v25.0"
@@ -180,12 +180,21 @@ class FakeGraph:
         return person
 
     def attachment(self, kind: str, *, data: bytes | None = None, size: int | None = None,
-                   content_type: str | None = None) -> dict[str, Any]:
+                   content_type: str | None = None, name: str | None = None
+                   ) -> dict[str, Any]:
         """A file on the fake CDN for ``person.send_attachments``.
 
         ``size`` alone serves that many made-up bytes (a 30 MB video without 30 MB in memory).
         """
-        return cdn_file(self._world, kind, data=data, size=size, content_type=content_type)
+        return cdn_file(self._world, kind, data=data, size=size, content_type=content_type,
+                        name=name)
+
+    def file(self, url: str) -> CdnFile | None:
+        """The file behind a CDN URL: one a person sent, or one the Page uploaded to them."""
+        prefix = f"{self._world.base_url}/cdn/"
+        if not url.startswith(prefix):
+            return None
+        return self._world.cdn.get(url.removeprefix(prefix))
 
     def downloads(self, attachment: dict[str, Any]) -> int:
         """How many times the file behind an attachment was downloaded."""
@@ -236,6 +245,20 @@ class FakeGraph:
         """The calls of one edge (messages, messenger_profile, feed, photos, videos …)."""
         return [c for c in self._world.calls if c.edge == edge]
 
+    def observe(self, observer: Callable[[object], None]) -> Callable[[], None]:
+        """Call ``observer`` with each `Call` answered and each `Sent` message, as it happens.
+
+        ``Sent``: a person received the Page's message. The observer must not block.
+        Returns the function that stops it.
+        """
+        self._world.observers.append(observer)
+
+        def stop() -> None:
+            if observer in self._world.observers:
+                self._world.observers.remove(observer)
+
+        return stop
+
     # --- HTTP ------------------------------------------------------------------------
 
     async def _on_api(self, request: web.Request) -> web.Response:
@@ -243,10 +266,10 @@ class FakeGraph:
         edge, node = "unknown", ""
         params: dict[str, Any] = {}
         try:
-            params, upload = await _read_params(request)
+            params, upload, uploaded = await _read_params(request)
             token = _token(request, params)
             edge, node = self._route(request.method, path)
-            result = self._perform(request.method, edge, node, params, token, upload)
+            result = self._perform(request.method, edge, node, params, token, upload, uploaded)
         except GraphApiError as error:
             self._record(request.method, edge, path, params, error.status, error=error)
             return web.json_response(error.to_json(), status=error.status)
@@ -280,7 +303,8 @@ class FakeGraph:
         return unknown_path(path)
 
     def _perform(self, method: str, edge: str, node: str, params: dict[str, Any],
-                 token: str | None, upload: int | None) -> Any:
+                 token: str | None, upload: int | None, uploaded: CdnFile | None = None
+                 ) -> Any:
         self._authorize(token, params)
         for permission in NEEDS.get(edge, ()):
             if permission not in self.scopes:
@@ -292,7 +316,7 @@ class FakeGraph:
             bucket = self._media_rate if out.media else self._text_rate
             if bucket is not None and not bucket.take():
                 raise rate_limited()
-            return messages.deliver(world, out)
+            return messages.deliver(world, out, uploaded)
         if edge == "messenger_profile":
             if method == "GET":
                 fields = [f for f in str(params.get("fields", "")).split(",") if f]
@@ -350,7 +374,9 @@ class FakeGraph:
     def _record(self, method: str, edge: str, path: str, params: dict[str, Any], status: int,
                 *, result: Any = None, error: GraphApiError | None = None) -> None:
         kept = {k: v for k, v in params.items() if k not in ("access_token", "appsecret_proof")}
-        self._world.calls.append(Call(method, edge, path, kept, status, result, error))
+        call = Call(method, edge, path, kept, status, result, error)
+        self._world.calls.append(call)
+        self._world.tell(call)
 
     async def _on_cdn(self, request: web.Request) -> web.StreamResponse:
         stored = self._world.cdn.get(request.match_info["key"])
@@ -402,10 +428,15 @@ def _decode(value: str) -> Any:
     return value
 
 
-async def _read_params(request: web.Request) -> tuple[dict[str, Any], int | None]:
-    """Query and body parameters (JSON, form or multipart), and the size of an upload."""
+async def _read_params(request: web.Request
+                       ) -> tuple[dict[str, Any], int | None, CdnFile | None]:
+    """Query and body parameters (JSON, form or multipart), the size of an upload, the file.
+
+    The (first) uploaded file is kept so a person can be shown what the Page sent them.
+    """
     params: dict[str, Any] = {k: _decode(v) for k, v in request.query.items()}
     upload: int | None = None
+    uploaded: CdnFile | None = None
     if request.method in ("POST", "DELETE") and request.can_read_body:
         kind = request.content_type
         if kind == "application/json":
@@ -422,10 +453,15 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], int | None
                 if not isinstance(part, BodyPartReader):
                     continue
                 if part.filename is not None:
-                    upload = (upload or 0) + len(await part.read())
+                    data = bytes(await part.read())
+                    upload = (upload or 0) + len(data)
+                    if uploaded is None:
+                        uploaded = CdnFile(part.headers.get("Content-Type")
+                                           or "application/octet-stream", len(data), data,
+                                           name=part.filename)
                 else:
                     params[str(part.name)] = _decode(await part.text())
         else:
             form = await request.post()
             params.update({k: _decode(str(v)) for k, v in form.items()})
-    return params, upload
+    return params, upload, uploaded

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ class CdnFile:
     size: int
     data: bytes | None = None
     downloads: int = 0
+    name: str | None = None  # the file name it was uploaded with, if any
 
 
 @dataclass
@@ -91,7 +93,20 @@ class World:
     videos: dict[str, str] = field(default_factory=dict)  # video id -> post id
     calls: list[Call] = field(default_factory=list)
     page_likes: int = 500
+    # Called with each Call answered and each message a person receives (FakeGraph.observe).
+    observers: list[Callable[[object], None]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def tell(self, event: object) -> None:
+        """Hand ``event`` to every observer (they must not block)."""
+        for observer in list(self.observers):
+            observer(event)
+
+    def put_file(self, file: CdnFile) -> str:
+        """Put a file on the CDN; returns its URL."""
+        key = f"{self.next_id()}{secrets.token_hex(8)}"
+        self.cdn[key] = file
+        return f"{self.base_url}/cdn/{key}"
 
     def now_ms(self) -> int:
         """The clock in milliseconds, as webhook timestamps are."""
