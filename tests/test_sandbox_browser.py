@@ -1,8 +1,11 @@
-"""The sandbox in a real headless Chromium: a citizen files a complaint, staff reply, she reads it.
+"""The sandbox in a real headless Chromium: a citizen files a complaint, staff reply, she reads it;
+another files one in Messenger.
 
 Everything goes through the page, as a person would use it: the reply keyboard, inline buttons,
-the text field, switching persona in the chat list. Screenshots go to the test's temporary
-folder; `UPDATE_SCREENSHOTS=1` writes them to docs/screenshots/ for the README instead.
+the text field, switching persona in the chat list; in Messenger Get Started, the persistent
+menu, quick replies, a photo attached, the phone-number quick reply and a button template.
+Screenshots go to the test's temporary folder; `UPDATE_SCREENSHOTS=1` writes them to
+docs/screenshots/ (``sandbox-*.png``) for the README instead.
 
 Needs Debian's `chromium` and the `playwright` package (never `playwright install`); the test
 is skipped, saying which one is missing, when either is absent.
@@ -26,7 +29,7 @@ from aiohttp import web
 
 from bot.fakegram import FakeTelegram
 from bot.sandbox.demo import Sandbox
-from bot.sandbox.web import Persona, build_web
+from bot.sandbox.web import DEMO_PHONE, Persona, build_web
 
 CHROMIUM = shutil.which("chromium")
 try:
@@ -55,6 +58,8 @@ ARGS = [
 ]
 RECEIPT = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 DESCRIPTION = "Сумын газрын даамал газар олгохдоо 500 000 ₮ авсан гэж сонссон. Өчигдөр."
+M_DESCRIPTION = ("Сумын эмнэлэгт эмч үзлэгийн өмнө «талархал» гэж 50 000 ₮ нэхсэн. "
+                 "Өчигдөр, 14 цагт. Зургийг хавсаргав.")
 REPLY = "Таны гомдлыг хүлээн авч, сумын Засаг даргад шилжүүлж шалгуулав. Баярлалаа."
 WAIT_MS = 10_000
 JSON = dict[str, Any]
@@ -104,11 +109,12 @@ async def test_a_complaint_and_its_answer_through_the_page(tmp_path: Path) -> No
                 await page.goto(sandbox.url + "#saraa")
                 await expect(page.locator("body")).to_have_attribute("data-ready", "true")
                 await expect(page.locator(".banner")).to_contain_text(
-                    "Туршилтын орчин — энд юу ч Telegram руу явахгүй"
+                    "Туршилтын орчин — энд юу ч Telegram, Facebook руу явахгүй"
                 )
                 receipt = await citizen_files_a_complaint(page, shots)
                 await staff_replies(page, shots)
                 await citizen_reads_the_answer(page, receipt)
+                await messenger_citizen_files_a_complaint(page, shots)
                 await phone_view(browser, sandbox.url, shots)
             finally:
                 await browser.close()
@@ -143,14 +149,14 @@ async def citizen_files_a_complaint(page: Page, shots: Path) -> str:
     preview = bot_message(page, "Илгээхээс өмнө шалгана уу")
     await expect(preview).to_contain_text(DESCRIPTION)
     await expect(preview.locator("button.ikb").filter(has_text=exact("✅ Илгээх"))).to_be_visible()
-    await page.screenshot(path=shots / "citizen-complaint.png")
+    await page.screenshot(path=shots / "sandbox-citizen-complaint.png")
     await press(page, "✅ Илгээх")
     receipt_message = bot_message(page, "Баримтын дугаар")
     await expect(receipt_message).to_contain_text(RECEIPT)
     found = RECEIPT.search(await receipt_message.inner_text())
     assert found is not None
     await expect(receipt_message.locator("code")).to_have_text(found.group(1))  # formatting
-    await page.screenshot(path=shots / "receipt.png")
+    await page.screenshot(path=shots / "sandbox-receipt.png")
     await press(page, "Үгүй, баярлалаа")
     await expect(bot_message(page, "холбоосыг хадгалахгүй")).to_be_visible()
     return found.group(1)
@@ -170,7 +176,7 @@ async def staff_replies(page: Page, shots: Path) -> None:
     await page.locator("#log-toggle").click()
     await expect(page.locator("#log-list .call-method").filter(has_text="sendMessage").last
                  ).to_be_visible()
-    await page.screenshot(path=shots / "staff-case.png")
+    await page.screenshot(path=shots / "sandbox-staff-case.png")
     await page.locator("#log-close").click()
     await press(page, "✉️ Иргэнд хариу бичих")
     await expect(bot_message(page, "хариугаа бичнэ үү")).to_be_visible()
@@ -186,6 +192,81 @@ async def citizen_reads_the_answer(page: Page, receipt: str) -> None:
     status = bot_message(page, "Хариу өгсөн")
     await expect(status).to_contain_text(REPLY)
     await expect(status).to_be_in_viewport()
+
+
+def page_message(page: Page, needle: str) -> Locator:
+    """The newest of the Page's Messenger messages containing `needle`."""
+    return page.locator(".mmsg.page").filter(has_text=needle).last
+
+
+async def tap(page: Page, label: str) -> None:
+    """Tap a quick reply under the newest message."""
+    await page.locator(".mqr-chip").filter(has_text=exact(label)).click(timeout=WAIT_MS)
+
+
+async def messenger_citizen_files_a_complaint(page: Page, shots: Path) -> None:
+    """Оюун, in Messenger: Get Started, the menu, quick replies, a photo, her phone, Send."""
+    await open_chat(page, "oyun")
+    welcome = page.locator(".mwelcome")
+    await expect(welcome).to_contain_text("Facebook хуудас")
+    await expect(welcome.locator(".mice")).to_have_count(4)  # the ice breakers
+    await page.locator("#start-btn").click()  # Get Started
+    await expect(page.locator(".mmsg.own").last).to_have_text("Get Started")
+    await expect(page_message(page, "Сайн байна уу")).to_be_visible()
+    await expect(page.locator(".mqr-chip")).not_to_have_count(0)
+    await page.locator("#menu-btn").click()  # the persistent menu
+    await page.locator(".mmenu .command").filter(has_text="Гомдол илгээх").click()
+    kinds = page_message(page, "Юу илгээх вэ")
+    await expect(kinds).to_be_visible()
+    offered = await kinds.get_attribute("data-id")
+    await expect(page.locator(".mqr")).to_have_count(1)  # under the newest message only
+    await tap(page, "😠 Гомдол")
+    await expect(page.locator(f'.mqr[data-for="{offered}"]')).to_have_count(0)  # gone once used
+    await expect(page_message(page, "Хэнд хамаарах вэ")).to_be_visible()
+    await tap(page, "🤷 Мэдэхгүй байна")
+    await expect(page_message(page, "Юу болсныг бичнэ үү")).to_be_visible()
+    field = page.locator("#composer-text")
+    await field.fill(M_DESCRIPTION)
+    await field.press("Enter")
+    await expect(page.locator(".mmsg.own .mbubble").filter(has_text=M_DESCRIPTION)).to_be_visible()
+    await expect(page_message(page, "0/10 файл")).to_be_visible()
+    await page.locator("#file-input").set_input_files(
+        files=[{"name": "баримт.png", "mimeType": "image/png", "buffer": png(240, 160)}]
+    )
+    await page.locator("#send").click()
+    photo = page.locator(".mmsg.own .mmedia img").last
+    await expect(photo).to_have_js_property("naturalWidth", 240)  # served by the page's origin
+    await expect(page_message(page, "1/10 файл")).to_be_visible()
+    await tap(page, "✅ Дууслаа")
+    await tap(page, "🪪 Нэр, утсаа өгөх")
+    await expect(page_message(page, "Овог, нэрээ")).to_be_visible()
+    await field.fill("Оюун Батболд")
+    await field.press("Enter")
+    await expect(page_message(page, "утасны дугаараа")).to_be_visible()
+    phone = page.locator(".mqr-chip").filter(has_text=DEMO_PHONE)  # Messenger's phone reply
+    await expect(phone).to_be_visible()
+    await page.screenshot(path=shots / "sandbox-messenger.png")
+    await phone.click()
+    template = page.locator(".mtpl").filter(has_text="Илгээх үү").last
+    await expect(page_message(page, "Илгээхээс өмнө шалгана уу")).to_contain_text(DEMO_PHONE)
+    await template.locator(".mtpl-btn").filter(has_text=exact("✅ Илгээх")).click()
+    receipt = page.locator(".mmsg.page").filter(has_text=RECEIPT).last
+    await expect(receipt).to_contain_text("Баримтын дугаар:")
+    offer = page.locator(".mtpl").filter(has_text="Хариу ирэхэд мэдэгдэх үү").last
+    await expect(offer.locator(".mtpl-btn")).to_have_count(2)
+    await page.locator("#log-toggle").click()
+    graph_call = page.locator("#log-list .call.api-graph").filter(has_text="Баримтын дугаар:")
+    await expect(graph_call).to_be_visible()
+    await expect(page.locator("#log-list .call.api-webhook").last).to_be_visible()
+    await page.screenshot(path=shots / "sandbox-messenger-receipt.png")
+    await page.locator("#log-close").click()
+    await offer.locator(".mtpl-btn").filter(has_text="Үгүй, баярлалаа").click()
+    await expect(page_message(page, "холбоосыг хадгалахгүй")).to_be_visible()
+    # The staff group on Telegram hears of the Messenger case as of any, without content.
+    await open_chat(page, "staff-group")
+    notice = bot_message(page, "№2")
+    await expect(notice).to_be_visible()
+    await expect(notice).not_to_contain_text("эмнэлэгт")
 
 
 async def phone_view(browser: Any, url: str, shots: Path) -> None:
@@ -204,7 +285,7 @@ async def phone_view(browser: Any, url: str, shots: Path) -> None:
         await expect(page.locator(".sidebar")).to_be_hidden()
         await expect(bot_message(page, "Хариу өгсөн")).to_contain_text(REPLY)
         await expect(page.locator("#back")).to_be_visible()
-        await page.screenshot(path=shots / "phone.png")
+        await page.screenshot(path=shots / "sandbox-phone.png")
         await page.locator("#back").click()
         await expect(page.locator(".chat-list")).to_be_visible()
     finally:

@@ -1,6 +1,9 @@
-"""The sandbox web page's HTTP API, against a FakeTelegram; the bot's side is played by hand.
+"""The sandbox web page's HTTP API, against a FakeTelegram and a FakeGraph; the bot's side is
+played by hand.
 
-Bot messages are made the way the bot makes them: HTTP calls to the fake's Bot API.
+Bot messages are made the way the bot makes them: HTTP calls to the fakes' Bot API and Graph
+API. What a Messenger persona does reaches a small webhook receiver here, signed as Meta
+signs it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.fakegram import CallEvent, FakeChat, FakeTelegram, FakeUser, MessageEvent
-from bot.sandbox.web import CSP, DEMO_PHONE, Persona, build_web
+from bot.fakegraph import FakeGraph, sign
+from bot.sandbox.messenger import MessengerSide, Thread
+from bot.sandbox.web import CSP, DEMO_PHONE, MessengerPersona, Persona, build_web
 
 JSON = dict[str, Any]
 POST_HEADERS = {"X-Sandbox": "1"}
@@ -103,8 +108,8 @@ async def test_the_page_says_it_is_a_sandbox_under_a_strict_csp(w: World) -> Non
     assert response.status == 200
     assert response.content_type == "text/html"
     page = await response.text()
-    assert "Туршилтын орчин — энд юу ч Telegram руу явахгүй" in page
-    assert "Sandbox — nothing here reaches Telegram" in page
+    assert "Туршилтын орчин — энд юу ч Telegram, Facebook руу явахгүй" in page
+    assert "Sandbox — nothing here reaches Telegram or Facebook" in page
     csp = response.headers["Content-Security-Policy"]
     assert csp == CSP
     assert "script-src 'self'" in csp and "unsafe" not in csp and "default-src 'none'" in csp
@@ -497,3 +502,293 @@ async def test_subscribers_see_calls_and_message_changes(w: World) -> None:
     with pytest.raises(ValueError, match="bounded"):
         w.fake.subscribe(maxsize=0)
     w.fake.unsubscribe(queue)
+
+
+# --- Messenger ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Meta:
+    """A FakeGraph, a Messenger persona in the web page, and the bot's webhook played by hand."""
+
+    graph: FakeGraph
+    side: MessengerSide
+    oyun: Thread
+    client: TestClient[web.Request, web.Application]
+    http: aiohttp.ClientSession
+    events: list[JSON]  # what reached the webhook, signature checked
+
+    async def send(self, message: JSON, *, files: bytes | None = None) -> JSON:
+        """The bot's Send API call to Оюун (a JSON body, or a multipart upload)."""
+        url = f"{self.graph.graph_url}/{self.graph.page_id}/messages"
+        params = {"access_token": self.graph.page_token}
+        body = {"recipient": {"id": self.oyun.person.psid}, "messaging_type": "RESPONSE",
+                "message": message}
+        if files is None:
+            request = self.http.post(url, params=params, json=body)
+        else:
+            form = aiohttp.FormData()
+            for key, value in body.items():
+                form.add_field(key, json.dumps(value) if isinstance(value, dict) else value)
+            form.add_field("filedata", files, filename="poster.png", content_type="image/png")
+            request = self.http.post(url, params=params, data=form)
+        async with request as response:
+            answer: JSON = await response.json()
+            assert response.status == 200, answer
+        return answer
+
+    async def get(self, path: str) -> JSON:
+        response = await self.client.get(path)
+        assert response.status == 200, await response.text()
+        body: JSON = await response.json()
+        return body
+
+    async def post(self, path: str, body: JSON, status: int = 200) -> JSON:
+        response = await self.client.post(path, json=body, headers=POST_HEADERS)
+        assert response.status == status, await response.text()
+        result: JSON = await response.json()
+        return result
+
+    async def hello(self) -> None:
+        """Оюун writes first: Meta lets the Page answer only then."""
+        await self.post("/api/chats/oyun/send", {"text": "Сайн уу"})
+
+    def last_event(self) -> JSON:
+        """The newest webhook event (``messaging`` entry)."""
+        event: JSON = self.events[-1]["entry"][0]["messaging"][0]
+        return event
+
+
+QUICK = [{"content_type": "text", "title": "😠 Гомдол", "payload": "K:complaint"},
+         {"content_type": "text", "title": "💡 Санал", "payload": "K:suggestion"}]
+PROFILE = {
+    "get_started": {"payload": "GET_STARTED"},
+    "greeting": [{"locale": "default", "text": "110 хайрцаг"}],
+    "persistent_menu": [{"locale": "default", "composer_input_disabled": False,
+                         "call_to_actions": [
+                             {"type": "postback", "title": "📮 Гомдол илгээх",
+                              "payload": "COMPLAIN"},
+                             {"type": "web_url", "title": "🌐 Сайт",
+                              "url": "https://example.org/"}]}],
+    "ice_breakers": [{"locale": "default", "call_to_actions": [
+        {"question": "Яаж илгээх вэ?", "payload": "COMPLAIN"}]}],
+}
+
+
+@pytest.fixture
+async def m(w: World) -> AsyncIterator[Meta]:
+    graph = FakeGraph()
+    await graph.start()
+    side = MessengerSide(graph, "Test page")
+    oyun = side.thread("oyun", "Оюун (Messenger)", "Оюун", phone="+97699001122")
+    events: list[JSON] = []
+
+    async def verify(request: web.Request) -> web.Response:
+        return web.Response(text=request.query["hub.challenge"])
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        expected = sign(body, graph.app_secret)["X-Hub-Signature-256"]
+        assert request.headers["X-Hub-Signature-256"] == expected
+        events.append(json.loads(body))
+        return web.Response()
+
+    hook = web.Application()
+    hook.router.add_get("/hook", verify)
+    hook.router.add_post("/hook", receive)
+    hook_server = TestServer(hook, host="127.0.0.1")
+    await hook_server.start_server()
+    await graph.subscribe_webhook(str(hook_server.make_url("/hook")), "v")
+    personas: list[Persona | MessengerPersona] = [
+        Persona("ann", "Анн (иргэн)", "citizen", w.ann.chat, w.ann),
+        MessengerPersona("oyun", "Оюун (Messenger)", oyun),
+    ]
+    client = TestClient(TestServer(build_web(w.fake, personas, bot_name="Test bot",
+                                             messenger=side), host="127.0.0.1"))
+    await client.start_server()
+    async with w.http.post(f"{graph.graph_url}/me/messenger_profile",
+                           params={"access_token": graph.page_token}, json=PROFILE) as response:
+        assert response.status == 200
+    yield Meta(graph, side, oyun, client, w.http, events)
+    await client.close()
+    await hook_server.close()
+    side.close()
+    await graph.stop()
+
+
+async def test_a_messenger_persona_is_listed_and_greets_with_the_welcome_screen(m: Meta) -> None:
+    body = await m.get("/api/personas")
+    assert body["page"] == {"name": "Test page"}
+    shown = {p["key"]: p for p in body["personas"]}
+    assert [p["channel"] for p in body["personas"]] == ["telegram", "messenger"]
+    oyun = shown["oyun"]
+    assert oyun["chat_type"] == "messenger" and oyun["can_write"] is True
+    assert oyun["as"] == "Оюун" and oyun["last"] is None
+    chat = await m.get("/api/chats/oyun/messages")
+    assert chat["messages"] == []
+    assert chat["welcome"] == {"greeting": "110 хайрцаг", "get_started": True,
+                               "ice_breakers": ["Яаж илгээх вэ?"]}
+    assert chat["menu"] == [{"type": "postback", "title": "📮 Гомдол илгээх", "url": None},
+                            {"type": "web_url", "title": "🌐 Сайт",
+                             "url": "https://example.org/"}]
+    assert chat["phone"] == "+97699001122"
+    started = await m.post("/api/chats/oyun/get-started", {})
+    assert started["message"]["own"] and started["message"]["via"] == "get_started"
+    assert m.last_event()["postback"]["payload"] == "GET_STARTED"
+    await m.post("/api/chats/oyun/ice-breaker", {"index": 0})
+    assert m.last_event()["postback"] == {"mid": m.last_event()["postback"]["mid"],
+                                          "title": "Яаж илгээх вэ?", "payload": "COMPLAIN"}
+    await m.post("/api/chats/oyun/menu", {"index": 0})
+    assert m.last_event()["postback"]["payload"] == "COMPLAIN"
+    await m.post("/api/chats/oyun/menu", {"index": 1}, status=409)  # a link, opened by the page
+
+
+async def test_messenger_shows_both_sides_and_quick_replies_go_once_used(m: Meta) -> None:
+    await m.post("/api/chats/oyun/send", {"text": "Сайн байна уу"})
+    assert m.last_event()["message"]["text"] == "Сайн байна уу"
+    await m.send({"text": "Юу илгээх вэ?", "quick_replies": QUICK})
+    views = (await m.get("/api/chats/oyun/messages"))["messages"]
+    assert [(v["own"], v["text"]) for v in views] == [(True, "Сайн байна уу"),
+                                                      (False, "Юу илгээх вэ?")]
+    offered = views[-1]
+    assert offered["sender"] == "Test page" and offered["by_page"] is True
+    assert offered["quick_replies"] == [{"content_type": "text", "title": "😠 Гомдол"},
+                                        {"content_type": "text", "title": "💡 Санал"}]
+    assert "K:complaint" not in json.dumps(views)  # payloads stay on the server
+    tapped = await m.post("/api/chats/oyun/quick-reply",
+                          {"message_id": offered["id"], "index": 1})
+    assert tapped["message"]["text"] == "💡 Санал" and tapped["message"]["via"] == "quick_reply"
+    assert m.last_event()["message"]["quick_reply"] == {"payload": "K:suggestion"}
+    assert m.last_event()["message"]["text"] == "💡 Санал"
+    # Messenger takes quick replies away once anything is sent: a second tap is refused.
+    again = await m.post("/api/chats/oyun/quick-reply",
+                         {"message_id": offered["id"], "index": 0}, status=409)
+    assert "gone" in again["error"]
+    await m.send({"text": "Дахин", "quick_replies": QUICK})
+    newest = (await m.get("/api/chats/oyun/messages"))["messages"][-1]["id"]
+    await m.post("/api/chats/oyun/quick-reply", {"message_id": newest, "index": 9}, status=409)
+    await m.post("/api/chats/oyun/quick-reply", {"message_id": "1", "index": 0}, status=400)
+    listed = {p["key"]: p for p in (await m.get("/api/personas"))["personas"]}
+    assert listed["oyun"]["last"]["text"] == "Дахин"
+
+
+async def test_the_phone_quick_reply_sends_the_persona_s_number(m: Meta) -> None:
+    await m.hello()
+    phone = [{"content_type": "user_phone_number"},
+             {"content_type": "text", "title": "❌ Цуцлах", "payload": "CANCEL"}]
+    await m.send({"text": "Утасны дугаараа", "quick_replies": phone})
+    offered = (await m.get("/api/chats/oyun/messages"))["messages"][-1]
+    assert offered["quick_replies"][0] == {"content_type": "user_phone_number"}
+    tapped = await m.post("/api/chats/oyun/quick-reply",
+                          {"message_id": offered["id"], "index": 0})
+    assert tapped["message"]["text"] == "+97699001122" and tapped["message"]["via"] == "phone"
+    message = m.last_event()["message"]
+    assert message["text"] == "+97699001122"
+    assert message["quick_reply"] == {"payload": "+97699001122"}
+
+
+async def test_a_template_s_postback_buttons_stay_tappable_and_links_are_not_pressed(
+    m: Meta,
+) -> None:
+    await m.hello()
+    template = {"attachment": {"type": "template", "payload": {
+        "template_type": "button", "text": "Илгээх үү?", "buttons": [
+            {"type": "postback", "title": "✅ Илгээх", "payload": "SEND"},
+            {"type": "web_url", "title": "Дэлгэрэнгүй", "url": "https://example.org/a"}]}}}
+    await m.send(template)
+    await m.send({"text": "Дараагийн мессеж"})
+    views = (await m.get("/api/chats/oyun/messages"))["messages"][1:]
+    card = views[0]
+    assert card["text"] == "Илгээх үү?"
+    assert card["buttons"] == [{"type": "postback", "title": "✅ Илгээх"},
+                               {"type": "web_url", "title": "Дэлгэрэнгүй",
+                                "url": "https://example.org/a"}]
+    pressed = await m.post("/api/chats/oyun/postback", {"message_id": card["id"], "index": 0})
+    assert pressed["message"]["via"] == "postback" and pressed["message"]["text"] == "✅ Илгээх"
+    assert m.last_event()["postback"]["payload"] == "SEND"
+    await m.post("/api/chats/oyun/postback", {"message_id": card["id"], "index": 1},
+                 status=409)
+    await m.post("/api/chats/oyun/postback", {"message_id": views[1]["id"], "index": 0},
+                 status=409)
+
+
+async def test_files_go_in_one_message_and_are_served_from_this_origin(m: Meta) -> None:
+    form = aiohttp.FormData(quote_fields=False)  # UTF-8 names, as browsers send them
+    form.add_field("file", PNG, filename="зураг.png", content_type="image/png")
+    form.add_field("file", b"%PDF-1.4 x", filename="бичиг.pdf", content_type="application/pdf")
+    response = await m.client.post("/api/chats/oyun/upload", data=form, headers=POST_HEADERS)
+    assert response.status == 200, await response.text()
+    sent = (await response.json())["message"]
+    assert [(a["type"], a["name"], a["size"]) for a in sent["attachments"]] == [
+        ("image", "зураг.png", len(PNG)), ("file", "бичиг.pdf", 10)]
+    attachments = m.last_event()["message"]["attachments"]
+    assert [a["type"] for a in attachments] == ["image", "file"]
+    assert all(a["payload"]["url"].startswith(m.graph.url) for a in attachments)
+    image = await m.client.get(sent["attachments"][0]["url"])
+    assert await image.read() == PNG and image.content_type == "image/png"
+    assert image.headers["Content-Disposition"].startswith("inline;")
+    assert "sandbox" in image.headers["Content-Security-Policy"]
+    pdf = await m.client.get(sent["attachments"][1]["url"] + "?download=1")
+    assert pdf.headers["Content-Disposition"].startswith("attachment;")
+    assert (await m.client.get("/mfiles/nothing")).status == 404
+    empty = aiohttp.FormData()
+    empty.add_field("caption", "no file")
+    response = await m.client.post("/api/chats/oyun/upload", data=empty, headers=POST_HEADERS)
+    assert response.status == 400
+
+
+async def test_a_file_the_page_uploaded_is_shown(m: Meta) -> None:
+    await m.hello()
+    await m.send({"attachment": {"type": "image", "payload": {"is_reusable": False}}}, files=PNG)
+    view = (await m.get("/api/chats/oyun/messages"))["messages"][-1]
+    assert view["via"] == "attachment" and not view["own"]
+    [shown] = view["attachments"]
+    assert shown["type"] == "image" and shown["name"] == "poster.png"
+    assert await (await m.client.get(shown["url"])).read() == PNG
+
+
+async def test_reading_sends_a_delivery_and_a_read_once(m: Meta) -> None:
+    await m.hello()
+    await m.send({"text": "Мэдээ"})
+    assert (await m.post("/api/chats/oyun/read", {}))["read"] is True
+    fields = [next(k for k in e["entry"][0]["messaging"][0] if k in ("delivery", "read"))
+              for e in m.events[-2:]]
+    assert fields == ["delivery", "read"]
+    assert (await m.post("/api/chats/oyun/read", {}))["read"] is False  # nothing new
+
+
+async def test_each_channel_refuses_the_other_s_actions(m: Meta) -> None:
+    await m.post("/api/chats/oyun/press", {"message_id": 1, "data": "x"}, status=409)
+    await m.post("/api/chats/oyun/contact", {}, status=409)
+    await m.post("/api/chats/ann/quick-reply", {"message_id": 1, "index": 0}, status=409)
+    await m.post("/api/chats/ann/get-started", {}, status=409)
+    await m.post("/api/chats/nobody/menu", {"index": 0}, status=404)
+    response = await m.client.post("/api/chats/oyun/send", json={"text": "hi"})
+    assert response.status == 403  # the client header, as for Telegram
+    assert m.oyun.items == []
+
+
+async def test_the_event_stream_follows_messenger_and_logs_graph_calls_and_webhooks(
+    m: Meta,
+) -> None:
+    async with m.client.get("/api/events") as stream:
+        await next_event(stream, "hello")
+        await m.post("/api/chats/oyun/send", {"text": "Сайн уу"})
+        own = await next_event(stream, "message")
+        assert own["chat"] == "oyun" and own["channel"] == "messenger"
+        assert own["message"]["own"] is True and own["message"]["text"] == "Сайн уу"
+        hook = (await next_event(stream, "call"))["call"]
+        assert hook["api"] == "webhook" and hook["method"] == "messages"
+        assert hook["chat"] == "Оюун (Messenger)" and "Сайн уу" in hook["summary"]
+        await m.send({"text": "Юу илгээх вэ?", "quick_replies": QUICK})
+        new = await next_event(stream, "message")
+        assert new["message"]["by_page"] is True and len(new["message"]["quick_replies"]) == 2
+        call = (await next_event(stream, "call"))["call"]
+    assert call["api"] == "graph" and call["method"] == "POST /messages" and call["ok"]
+    assert call["chat"] == "Оюун (Messenger)"
+    assert "quick_replies=[😠 Гомдол, 💡 Санал]" in call["summary"]
+    assert call["result"].startswith("message m_")
+    assert m.graph.page_token not in json.dumps(call)
+    calls = (await m.get("/api/calls"))["calls"]
+    assert [c["api"] for c in calls] == ["graph", "webhook", "graph"]  # the profile first
+    assert [c["at"] for c in calls] == sorted(c["at"] for c in calls)

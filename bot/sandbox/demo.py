@@ -1,10 +1,16 @@
-"""`python -m bot demo`: the real bot, the fake Bot API and a web chat, on 127.0.0.1 only.
+"""`python -m bot demo`: the real bot, the fake Bot API and Graph API, and a web chat, on 127.0.0.1.
 
-The bot runs exactly as in production, configured through `BOT_API_URL` to talk to the fake
-server in this process; its token is the fake's, so nothing can reach Telegram. Demo data is
-made through the bot's own flows (people typing and pressing buttons), not inserted rows;
-two posts from the content library are scheduled a few minutes ahead, so a broadcast to the
-subscribers can be watched.
+The bot runs exactly as in production with both channels on (`python -m bot run` with
+Facebook set): Telegram through `BOT_API_URL`, Messenger through the `BOT_FB_*` settings,
+all pointed at fakes in this process (`bot.fakegram`, `bot.fakegraph`) with the fakes'
+tokens, so nothing can reach Telegram or Facebook. The sandbox makes its own settings:
+whatever `BOT_*` variables the environment holds are not read. The Messenger webhook is
+served beside Telegram in the same process (`running_with_messenger`), on a free loopback
+port, and the fake Graph API posts signed events to it.
+
+Demo data is made through the bot's own flows (people typing and pressing buttons, in
+Telegram and Messenger), not inserted rows; two posts from the content library are
+scheduled a few minutes ahead, so a broadcast to the subscribers can be watched.
 """
 
 from __future__ import annotations
@@ -13,20 +19,27 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import secrets
 import signal
+import struct
 import tempfile
+import zlib
 from pathlib import Path
 
 from aiohttp import web
 
-from bot.config import Secret, Settings
+from bot.config import FacebookSettings, Secret, Settings
 from bot.core import posts, schedule
 from bot.core.backend import Backend
 from bot.core.content import load_library
 from bot.fakegram import FakeTelegram, FakeUser, Limits
+from bot.fakegraph import FakeGraph
+from bot.messenger.chat import label as messenger_label
+from bot.messenger.serve import running_with_messenger
 from bot.sandbox import script
-from bot.sandbox.web import Persona, build_web
-from bot.tg.app import build_app, configure_logging, running
+from bot.sandbox.messenger import MessengerSide, Thread
+from bot.sandbox.web import DEMO_PHONE, AnyPersona, MessengerPersona, Persona, build_web
+from bot.tg.app import build_app, configure_logging
 from bot.tg.common import App
 
 log = logging.getLogger(__name__)
@@ -37,6 +50,10 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 8110
 # Only the fake server knows this token; Telegram would refuse it.
 SANDBOX_TOKEN = "424242:SANDBOX-not-a-real-token"  # noqa: S105
+# The fake Graph API's Page and app: only the fake knows them.
+PAGE_ID = "110110110110110"
+PAGE_TOKEN = "EAA-SANDBOX-not-a-real-page-token"  # noqa: S105
+APP_SECRET = "sandbox-app-secret"  # noqa: S105
 
 
 class Sandbox:
@@ -57,29 +74,46 @@ class Sandbox:
                                  bot_username=BOT_USERNAME, bot_name=BOT_NAME,
                                  limits=Limits(private_burst=30),
                                  supports_inline_queries=True, inline_feedback=True)
-        self.personas: list[Persona] = []
+        self.graph = FakeGraph(page_id=PAGE_ID, page_token=PAGE_TOKEN, app_secret=APP_SECRET)
+        self.messenger = MessengerSide(self.graph, BOT_NAME)
+        self.personas: list[AnyPersona] = []
         self._stack = contextlib.AsyncExitStack()
         self._runner: web.AppRunner | None = None
         self.app: App | None = None
         self.url = ""
+        self.webhook_url = ""
 
     async def start(self) -> None:
         """Start everything; with `seed`, make the demo data through the bot's own flows."""
         await self.fake.start()
         self._stack.push_async_callback(self.fake.stop)
+        await self.graph.start()
+        self._stack.push_async_callback(self.graph.stop)
+        self._stack.callback(self.messenger.close)
         people = self._people()
+        threads = self._messenger_people()
+        verify = secrets.token_urlsafe(16)
         settings = Settings(
             token=Secret(self.fake.token), api_url=self.fake.url, data_dir=self.data_dir,
             admins=frozenset({people["admin"].id}), staff_chat=self._staff_group.id,
+            http_host=LOOPBACK, http_port=0,  # the Messenger webhook, on a free port
+            facebook=FacebookSettings(
+                page_id=self.graph.page_id, page_token=Secret(self.graph.page_token),
+                app_secret=Secret(self.graph.app_secret), verify_token=Secret(verify),
+                graph_url=self.graph.graph_url),
         )
         app = build_app(settings)
         self.app = app
-        await self._stack.enter_async_context(running(app, poll_timeout=10))
+        running = await self._stack.enter_async_context(
+            running_with_messenger(app, poll_timeout=10))
+        self.webhook_url = f"{running.url}/messenger/webhook"
+        await self.graph.subscribe_webhook(self.webhook_url, verify)  # Meta checks it first
         if self.seed:
-            await seed(people)
+            await seed(people, threads)
             await schedule_demo_posts(app.bot_data["svc"].backend, settings,
                                       dt.datetime.now(dt.UTC))
-        runner = web.AppRunner(build_web(self.fake, self.personas, bot_name=BOT_NAME))
+        runner = web.AppRunner(build_web(self.fake, self.personas, bot_name=BOT_NAME,
+                                         messenger=self.messenger))
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
@@ -116,9 +150,23 @@ class Sandbox:
         ]
         return people
 
+    def _messenger_people(self) -> dict[str, Thread]:
+        """People writing to the office's Page in Messenger, after the Telegram citizens."""
+        side = self.messenger
+        threads = {
+            "oyun": side.thread("oyun", "Оюун (Messenger)", "Оюун", phone=DEMO_PHONE),
+            "ganbat": side.thread("ganbat", "Ганбат (Messenger)", "Ганбат",
+                                  phone="+97688114455"),
+        }
+        citizens = [p for p in self.personas if p.role == "citizen"]
+        after = self.personas.index(citizens[-1]) + 1
+        self.personas[after:after] = [MessengerPersona(key, thread.title, thread)
+                                      for key, thread in threads.items()]
+        return threads
 
-async def seed(people: dict[str, FakeUser]) -> None:
-    """A few cases in different states, made by people using the bot."""
+
+async def seed(people: dict[str, FakeUser], threads: dict[str, Thread] | None = None) -> None:
+    """A few cases in different states, made by people using the bot (and in Messenger)."""
     bat, john, admin = people["bat"], people["john"], people["admin"]
     await bat.send("/start")
     await script.expect(bat, "Сайн байна уу")
@@ -154,7 +202,70 @@ async def seed(people: dict[str, FakeUser]) -> None:
     await script.expect(john, "Language set to English")
     await john.send("/subscribe")
     await script.expect(john, "You will now get")
-    log.info("demo data made: 3 submissions, 1 answered, 2 subscribers")
+    if threads is not None:
+        await seed_messenger(threads["ganbat"], admin)
+    log.info("demo data made: %d submissions, %d answered, 2 subscribers",
+             3 if threads is None else 4, 1 if threads is None else 2)
+
+
+async def seed_messenger(ganbat: Thread, admin: FakeUser) -> None:
+    """A Messenger complaint with a photo, answered by staff in Telegram, read by receipt."""
+    def mn(key: str) -> str:
+        return messenger_label("mn", key)
+
+    await ganbat.get_started()
+    await ganbat.expect("Сайн байна уу")
+    await ganbat.open_menu(mn("messenger.menu.complain"))
+    await ganbat.expect("Юу илгээх вэ")
+    await ganbat.choose(mn("kind.button.complaint"))
+    await ganbat.expect("Хэнд хамаарах вэ")
+    await ganbat.choose("Сум")
+    await ganbat.choose("Баянхонгор сум (аймгийн төв)")
+    await ganbat.expect("Юу болсныг бичнэ үү")
+    await ganbat.send_text("Цэцэрлэгт хүүхдээ бүртгүүлэхэд эрхлэгч «хандив» гэж 200 000 ₮ "
+                           "нэхсэн. Шилжүүлгийн баримтын зургийг хавсаргав.")
+    await ganbat.expect("Хүлээн авлаа")
+    await ganbat.send_files([("шилжүүлэг.png", "image/png", demo_png(360, 240))])
+    await ganbat.expect("Хүлээн авлаа")
+    await ganbat.choose(mn("button.done"))
+    await ganbat.expect("Нэрээ нууцлах уу")
+    await ganbat.choose(mn("identity.button.anonymous"))
+    await ganbat.expect("Илгээхээс өмнө шалгана уу")
+    await ganbat.choose(mn("button.send"))
+    found = script.RECEIPT.search((await ganbat.expect("Баримтын дугаар")).text or "")
+    if found is None:
+        raise script.ScriptError("no receipt in Messenger")
+    await ganbat.choose(mn("button.notify_me"))
+    await ganbat.expect("мэдэгдье")
+    await ganbat.read()
+    await admin.send("/inbox")
+    await script.expect(admin, "Нээлттэй хэрэг")
+    await script.reply_to_case(
+        admin, 4, "Хүлээн авлаа. Боловсролын газарт шилжүүлж, цэцэрлэгийн эрхлэгчийн "
+        "үйлдлийг 7 хоногт шалгуулна. Элсэлтэд «хандив» шаардах нь хууль бус.",
+    )
+    await ganbat.expect("шинэ мэдээ байна")  # the one notice, inside Meta's window
+    await ganbat.open_menu(mn("messenger.menu.status"))
+    await ganbat.expect("16 оронтой")
+    await ganbat.send_text(found.group(1))
+    await ganbat.expect("Хүлээн авсан")
+    await ganbat.read()
+
+
+def demo_png(width: int, height: int) -> bytes:
+    """A small real PNG (a colour gradient) standing in for a photo of a bank receipt."""
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((40 + x * 180 // width, 90 + y * 120 // height, 200))
+                           for x in range(width))
+        for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 async def schedule_demo_posts(backend: Backend, settings: Settings, now: dt.datetime) -> None:
@@ -178,11 +289,12 @@ async def run_demo(port: int = DEFAULT_PORT, data_dir: Path | None = None,
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    print("Starting the sandbox (the bot, a fake Telegram and a web chat) …", flush=True)
+    print("Starting the sandbox (the bot, a fake Telegram, a fake Facebook and a web chat) …",
+          flush=True)
     await sandbox.start()
     print(f"\n  Sandbox ready — open {sandbox.url}\n"
           f"  Туршилтын орчин: {sandbox.url}\n"
-          f"  Data: {folder} (a fresh folder; nothing here reaches Telegram)\n"
+          f"  Data: {folder} (a fresh folder; nothing here reaches Telegram or Facebook)\n"
           "  Stop with Ctrl-C.\n", flush=True)
     try:
         await stop.wait()

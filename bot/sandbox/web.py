@@ -1,7 +1,9 @@
-"""The sandbox's web page: a small Telegram-like client over the fake Bot API, on loopback.
+"""The sandbox's web page: a small chat client over the fake Bot API and Graph API, on loopback.
 
 The page (``static/``: plain HTML, CSS and JavaScript, no build step) lists the personas'
-chats and shows the selected one. It talks to this JSON API:
+chats and shows the selected one: a Telegram chat (`Persona`, over the fake Bot API) or a
+Messenger conversation with the office's Page (`MessengerPersona`, over the fake Graph API
+through `bot.sandbox.messenger`). It talks to this JSON API:
 
 ==========================================  ==================================================
 ``GET  /api/personas``                      the bot's name and the chats in the list
@@ -13,13 +15,29 @@ chats and shows the selected one. It talks to this JSON API:
 ``POST /api/chats/{key}/upload``            multipart ``file`` (+ ``caption``, ``as`` =
                                             photo/video/document, ``width``/``height``)
 ``POST /api/chats/{key}/contact``           ``{"phone": ...}``: the request_contact button
-``GET  /api/calls``                         the Bot API calls so far (the newest 200)
+``GET  /api/calls``                         the Bot API and Graph API calls and the webhook
+                                            events so far (the newest 200)
 ``GET  /api/events``                        server-sent events: messages new, edited and
                                             deleted, callback answers, API calls
 ``GET  /files/{file_id}``                   a file's bytes (``?download=1`` to save it)
 ==========================================  ==================================================
 
-Nothing here talks to Telegram: the only Bot API is the fake in this process. Every response
+A Messenger chat answers ``messages`` (with the persistent menu and the welcome screen),
+``send`` and ``upload`` (one or more ``file`` parts: one message) too, and has its own:
+
+==========================================  ==================================================
+``POST /api/chats/{key}/quick-reply``       ``{"message_id", "index"}``: a quick reply under
+                                            the newest message (the phone-number one too)
+``POST /api/chats/{key}/postback``          ``{"message_id", "index"}``: a template's button
+``POST /api/chats/{key}/menu``              ``{"index"}``: a persistent-menu item
+``POST /api/chats/{key}/get-started``       the welcome screen's Get Started
+``POST /api/chats/{key}/ice-breaker``       ``{"index"}``: a welcome-screen question
+``POST /api/chats/{key}/read``              the person's Messenger got and showed the news
+``GET  /mfiles/{key}``                      a Messenger attachment's bytes
+==========================================  ==================================================
+
+Nothing here talks to Telegram or Facebook: the only Bot API and Graph API are the fakes in
+this process. Every response
 carries a strict Content-Security-Policy (scripts and styles from this origin only); the page
 builds the DOM with ``textContent``, never from HTML strings. Requests naming another host are
 refused (DNS rebinding), and state-changing requests need the ``X-Sandbox`` header, which a
@@ -52,6 +70,18 @@ from bot.fakegram import (
     MessageEvent,
 )
 from bot.fakegram.state import StoredMessage
+from bot.fakegraph import CdnFile
+from bot.sandbox.messenger import (
+    FILES_PER_MESSAGE,
+    EventFeed,
+    GraphCallEvent,
+    MessengerEvent,
+    MessengerSide,
+    Thread,
+    ThreadError,
+    ThreadEvent,
+    WebhookEvent,
+)
 
 JSON = dict[str, Any]
 
@@ -128,6 +158,19 @@ class Persona:
     user: FakeUser | None  # who types in that chat (None for a channel: read-only)
 
 
+@dataclass(frozen=True)
+class MessengerPersona:
+    """A chat-list entry for someone writing to the office's Page in Messenger."""
+
+    key: str
+    title: str  # e.g. "Оюун (Messenger)"
+    thread: Thread
+    role: str = "citizen"
+
+
+AnyPersona = Persona | MessengerPersona
+
+
 class ApiError(Exception):
     """A request the sandbox refuses, answered as ``{"error": ...}`` with a status."""
 
@@ -137,12 +180,19 @@ class ApiError(Exception):
         self.message = message
 
 
-def build_web(fake: FakeTelegram, personas: Sequence[Persona], *, bot_name: str) -> web.Application:
-    """The sandbox's web application (serve it on loopback only)."""
+def build_web(fake: FakeTelegram, personas: Sequence[AnyPersona], *, bot_name: str,
+              messenger: MessengerSide | None = None) -> web.Application:
+    """The sandbox's web application (serve it on loopback only).
+
+    Messenger personas need the `MessengerSide` their threads belong to.
+    """
     keys = [persona.key for persona in personas]
     if len(set(keys)) != len(keys):
         raise ValueError(f"persona keys must be unique: {keys}")
-    sandbox = _SandboxWeb(fake, personas, bot_name)
+    for persona in personas:
+        if isinstance(persona, MessengerPersona) and persona.thread.side is not messenger:
+            raise ValueError(f"{persona.key}: a Messenger persona needs its MessengerSide")
+    sandbox = _SandboxWeb(fake, personas, bot_name, messenger)
     app = web.Application(
         client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024,
         middlewares=[_guard],
@@ -160,7 +210,14 @@ def build_web(fake: FakeTelegram, personas: Sequence[Persona], *, bot_name: str)
     router.add_post("/api/chats/{key}/press", sandbox.press)
     router.add_post("/api/chats/{key}/upload", sandbox.upload)
     router.add_post("/api/chats/{key}/contact", sandbox.contact)
+    router.add_post("/api/chats/{key}/quick-reply", sandbox.quick_reply)
+    router.add_post("/api/chats/{key}/postback", sandbox.postback)
+    router.add_post("/api/chats/{key}/menu", sandbox.menu)
+    router.add_post("/api/chats/{key}/get-started", sandbox.get_started)
+    router.add_post("/api/chats/{key}/ice-breaker", sandbox.ice_breaker)
+    router.add_post("/api/chats/{key}/read", sandbox.read)
     router.add_get("/files/{file_id}", sandbox.file)
+    router.add_get("/mfiles/{key}", sandbox.messenger_file)
     return app
 
 
@@ -199,14 +256,19 @@ def _check_request(request: web.Request) -> None:
 class _SandboxWeb:
     """The handlers, over one fake and its personas."""
 
-    def __init__(self, fake: FakeTelegram, personas: Sequence[Persona], bot_name: str) -> None:
+    def __init__(self, fake: FakeTelegram, personas: Sequence[AnyPersona], bot_name: str,
+                 messenger: MessengerSide | None) -> None:
         self.fake = fake
-        self.personas = {persona.key: persona for persona in personas}
+        self.messenger = messenger
+        self.order = [persona.key for persona in personas]
+        self.personas = {p.key: p for p in personas if isinstance(p, Persona)}
+        self.mpersonas = {p.key: p for p in personas if isinstance(p, MessengerPersona)}
         self.bot_name = bot_name
         self._by_chat: dict[int, list[Persona]] = {}
-        for persona in personas:
+        for persona in self.personas.values():
             self._by_chat.setdefault(persona.chat.id, []).append(persona)
-        self._titles = {persona.chat.id: persona.title for persona in personas}
+        self._titles = {persona.chat.id: persona.title for persona in self.personas.values()}
+        self._by_thread = {id(p.thread): p for p in self.mpersonas.values()}
         self._index = (STATIC_DIR / "index.html").read_bytes()
         self._static = {name: (STATIC_DIR / name).read_bytes() for name in _STATIC_TYPES}
         self._closing = asyncio.Event()
@@ -241,7 +303,11 @@ class _SandboxWeb:
     async def list_personas(self, request: web.Request) -> web.Response:
         """The chat list, with the last message of each chat."""
         shown = []
-        for persona in self.personas.values():
+        for key in self.order:
+            if key in self.mpersonas:
+                shown.append(self._messenger_entry(self.mpersonas[key]))
+                continue
+            persona = self.personas[key]
             history = persona.chat.history.all_messages()
             last = self._stored_view(persona, history[-1]) if history else None
             shown.append(
@@ -249,6 +315,7 @@ class _SandboxWeb:
                     "key": persona.key,
                     "title": persona.title,
                     "role": persona.role,
+                    "channel": "telegram",
                     "chat_id": persona.chat.id,
                     "chat_type": persona.chat.type,
                     "can_write": persona.user is not None,
@@ -260,13 +327,42 @@ class _SandboxWeb:
         return _json(
             {
                 "bot": {"name": self.bot_name, "username": bot.get("username"), "id": bot["id"]},
+                "page": None if self.messenger is None else {"name": self.messenger.page_name},
                 "personas": shown,
                 "demo_phone": DEMO_PHONE,
             }
         )
 
+    def _messenger_entry(self, persona: MessengerPersona) -> JSON:
+        thread = persona.thread
+        return {
+            "key": persona.key,
+            "title": persona.title,
+            "role": persona.role,
+            "channel": "messenger",
+            "chat_id": None,
+            "chat_type": "messenger",
+            "can_write": True,
+            "as": thread.name,
+            "last": thread.view(thread.items[-1]) if thread.items else None,
+        }
+
     async def messages(self, request: web.Request) -> web.Response:
         """One chat as its persona sees it."""
+        if (mpersona := self.mpersonas.get(request.match_info["key"])) is not None:
+            thread = mpersona.thread
+            return _json(
+                {
+                    "messages": thread.views(),
+                    "menu": [_menu_item(item) for item in thread.menu()],
+                    "welcome": {
+                        "greeting": thread.greeting(),
+                        "get_started": thread.has_get_started(),
+                        "ice_breakers": [str(q.get("question")) for q in thread.ice_breakers()],
+                    },
+                    "phone": thread.phone,
+                }
+            )
         persona = self._persona(request)
         views = [self._stored_view(persona, s) for s in persona.chat.history.all_messages()]
         return _json(
@@ -278,8 +374,11 @@ class _SandboxWeb:
         )
 
     async def list_calls(self, request: web.Request) -> web.Response:
-        """The Bot API calls worth showing, oldest first."""
+        """The Bot API calls worth showing, the Graph API's and the webhooks', oldest first."""
         shown = [view for call in self.fake.calls if (view := self._call_view(call)) is not None]
+        if self.messenger is not None:
+            shown += [self._messenger_call_view(event) for event in self.messenger.log]
+            shown.sort(key=lambda view: float(view["at"]))
         return _json({"calls": shown[-CALLS_SHOWN:]})
 
     async def file(self, request: web.Request) -> web.Response:
@@ -290,30 +389,23 @@ class _SandboxWeb:
         content_type = _content_type(stored.data, str(stored.meta.get("mime_type", "")))
         base, extension = _DEFAULT_NAMES.get(stored.file_type, ("file", ""))
         name = str(stored.meta.get("file_name") or f"{base}{extension}")
-        inline = content_type in _INLINE_TYPES and not request.query.get("download")
-        disposition = "inline" if inline else "attachment"
-        ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-        headers = {
-            "Content-Disposition": (
-                f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-            ),
-            "Cache-Control": "private, max-age=3600",
-            # Uploaded bytes are never a page of this origin, whatever they contain.
-            "Content-Security-Policy": FILE_CSP,
-        }
-        return web.Response(body=stored.data, content_type=content_type, headers=headers)
+        return _file_response(request, stored.data, content_type, name)
 
     # --- acting ---------------------------------------------------------------------------
 
     async def send(self, request: web.Request) -> web.Response:
         """The persona types a message (or a command) in the chat."""
-        persona, user = self._writer(request)
+        mpersona = self.mpersonas.get(request.match_info["key"])
         body = await _body(request)
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, "text is required")
         if len(text) > MAX_TEXT:
             raise ApiError(400, f"a message holds at most {MAX_TEXT} characters")
+        if mpersona is not None:
+            thread = mpersona.thread
+            return _json({"message": thread.view(await thread.send_text(text))})
+        persona, user = self._writer(request)
         reply_to = body.get("reply_to")
         with _as_api_errors():
             message = await user.send(
@@ -335,7 +427,12 @@ class _SandboxWeb:
         return _json({"query_id": query_id})
 
     async def upload(self, request: web.Request) -> web.Response:
-        """The persona sends a photo, a video or a file, with an optional caption."""
+        """The persona sends a photo, a video or a file, with an optional caption.
+
+        In Messenger: every ``file`` part, in one message (Messenger has no captions).
+        """
+        if (mpersona := self.mpersonas.get(request.match_info["key"])) is not None:
+            return await self._messenger_upload(request, mpersona.thread)
         persona, user = self._writer(request)
         fields = await _multipart(request)
         upload = fields.get("file")
@@ -386,6 +483,82 @@ class _SandboxWeb:
             )
         return _json({"message": self._view(persona, message, by_bot=False)})
 
+    # --- acting in Messenger ----------------------------------------------------------------
+
+    async def _messenger_upload(self, request: web.Request, thread: Thread) -> web.Response:
+        files = [(u.filename, u.content_type, u.data)
+                 for u in await _multipart_files(request, "file")]
+        if not files:
+            raise ApiError(400, "a file is required")
+        with _as_thread_errors():
+            item = await thread.send_files(files)
+        return _json({"message": thread.view(item)})
+
+    async def quick_reply(self, request: web.Request) -> web.Response:
+        """The Messenger persona taps a quick reply under the newest message."""
+        thread = self._thread(request)
+        body = await _body(request)
+        message_id, index = body.get("message_id"), body.get("index")
+        if not isinstance(message_id, int) or not isinstance(index, int):
+            raise ApiError(400, "message_id and index (numbers) are required")
+        with _as_thread_errors():
+            item = await thread.tap_quick_reply(message_id, index)
+        return _json({"message": thread.view(item)})
+
+    async def postback(self, request: web.Request) -> web.Response:
+        """The Messenger persona taps a postback button of a button template."""
+        thread = self._thread(request)
+        body = await _body(request)
+        message_id, index = body.get("message_id"), body.get("index")
+        if not isinstance(message_id, int) or not isinstance(index, int):
+            raise ApiError(400, "message_id and index (numbers) are required")
+        with _as_thread_errors():
+            item = await thread.tap_button(message_id, index)
+        return _json({"message": thread.view(item)})
+
+    async def menu(self, request: web.Request) -> web.Response:
+        """The Messenger persona taps an item of the persistent menu."""
+        thread = self._thread(request)
+        index = (await _body(request)).get("index")
+        if not isinstance(index, int):
+            raise ApiError(400, "index (a number) is required")
+        with _as_thread_errors():
+            item = await thread.tap_menu(index)
+        return _json({"message": thread.view(item)})
+
+    async def get_started(self, request: web.Request) -> web.Response:
+        """The Messenger persona taps Get Started."""
+        thread = self._thread(request)
+        with _as_thread_errors():
+            item = await thread.get_started()
+        return _json({"message": thread.view(item)})
+
+    async def ice_breaker(self, request: web.Request) -> web.Response:
+        """The Messenger persona taps a question of the welcome screen."""
+        thread = self._thread(request)
+        index = (await _body(request)).get("index")
+        if not isinstance(index, int):
+            raise ApiError(400, "index (a number) is required")
+        with _as_thread_errors():
+            item = await thread.tap_ice_breaker(index)
+        return _json({"message": thread.view(item)})
+
+    async def read(self, request: web.Request) -> web.Response:
+        """The Messenger persona's app got and showed the Page's messages."""
+        thread = self._thread(request)
+        return _json({"read": await thread.read()})
+
+    async def messenger_file(self, request: web.Request) -> web.Response:
+        """The bytes of a Messenger attachment: a person's, or one the Page uploaded."""
+        if self.messenger is None:
+            raise ApiError(404, "no such file")
+        graph = self.messenger.graph
+        stored = graph.file(f"{graph.url}/cdn/{request.match_info['key']}")
+        if stored is None or stored.data is None:
+            raise ApiError(404, "no such file")
+        return _file_response(request, stored.data, _cdn_type(stored),
+                              stored.name or "file")
+
     # --- events ---------------------------------------------------------------------------
 
     async def events(self, request: web.Request) -> web.StreamResponse:
@@ -400,36 +573,50 @@ class _SandboxWeb:
         )
         await response.prepare(request)
         queue = self.fake.subscribe()
+        feed: EventFeed | None = None if self.messenger is None else self.messenger.subscribe()
         closing = asyncio.ensure_future(self._closing.wait())
         getter: asyncio.Future[Event] | None = None
-        dropped = 0
+        mgetter: asyncio.Future[MessengerEvent] | None = None
+        dropped = mdropped = 0
         try:
             await response.write(b"retry: 1000\n\n" + _sse({"type": "hello"}))
             while not self._closing.is_set():
                 if getter is None:
                     getter = asyncio.ensure_future(queue.get())
+                if feed is not None and mgetter is None:
+                    mgetter = asyncio.ensure_future(feed.get())
                 done, _ = await asyncio.wait(
-                    (getter, closing),
+                    [f for f in (getter, mgetter, closing) if f is not None],
                     timeout=HEARTBEAT_SECONDS,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
-                if getter not in done:
+                if getter not in done and mgetter not in done:
                     if not self._closing.is_set():
                         await response.write(b": keep-alive\n\n")
                     continue
-                event = getter.result()
-                getter = None
-                if queue.dropped != dropped:  # we fell behind: the page reloads its state
-                    dropped = queue.dropped
-                    await response.write(_sse({"type": "resync"}))
-                chunk = b"".join(_sse(payload) for payload in self._payloads(event))
+                payloads: list[JSON] = []
+                fell_behind = False  # the page reloads its state
+                if getter in done:
+                    payloads += self._payloads(getter.result())
+                    getter = None
+                    fell_behind, dropped = queue.dropped != dropped, queue.dropped
+                if mgetter is not None and mgetter in done and feed is not None:
+                    payloads += self._messenger_payloads(mgetter.result())
+                    mgetter = None
+                    fell_behind = fell_behind or feed.dropped != mdropped
+                    mdropped = feed.dropped
+                if fell_behind:
+                    payloads.insert(0, {"type": "resync"})
+                chunk = b"".join(_sse(payload) for payload in payloads)
                 if chunk:
                     await response.write(chunk)
         except ConnectionError:
             pass  # the page was closed
         finally:
             self.fake.unsubscribe(queue)
-            for future in (getter, closing):
+            if feed is not None and self.messenger is not None:
+                self.messenger.unsubscribe(feed)
+            for future in (getter, mgetter, closing):
                 if future is not None:
                     future.cancel()
         return response
@@ -472,13 +659,71 @@ class _SandboxWeb:
             if view is not None:
                 yield {"type": "call", "call": view}
 
+    def _messenger_payloads(self, event: MessengerEvent) -> Iterator[JSON]:
+        if isinstance(event, ThreadEvent):
+            persona = self._by_thread.get(id(event.thread))
+            if persona is not None:
+                yield {
+                    "type": "message",
+                    "chat": persona.key,
+                    "channel": "messenger",
+                    "change": "new",
+                    "id": event.item.id,
+                    "message": event.thread.view(event.item),
+                }
+        else:
+            yield {"type": "call", "call": self._messenger_call_view(event)}
+
+    def _messenger_call_view(self, event: GraphCallEvent | WebhookEvent) -> JSON:
+        """A line of the "what just happened" panel for Messenger."""
+        if isinstance(event, WebhookEvent):
+            persona = self._by_thread.get(id(event.thread))
+            return {
+                "api": "webhook",
+                "method": event.field,
+                "ok": True,
+                "summary": _clip(event.detail, 300),
+                "chat": persona.title if persona is not None else None,
+                "error": None,
+                "result": None,
+                "at": round(event.at, 3),
+            }
+        call = event.call
+        params = call.params
+        recipient = params.get("recipient")
+        psid = str(recipient.get("id")) if isinstance(recipient, dict) else None
+        thread = self.messenger.by_psid(psid) if self.messenger and psid else None
+        persona = None if thread is None else self._by_thread.get(id(thread))
+        error = call.error
+        return {
+            "api": "graph",
+            "method": f"{call.method} /{call.edge}",
+            "ok": call.ok,
+            "summary": _clip(_graph_summary(call.edge, params), 300),
+            "chat": persona.title if persona is not None else (psid and "PSID …" + psid[-4:]),
+            "error": None if error is None else
+            f"{error.code}{f'/{error.subcode}' if error.subcode else ''} {error.message}",
+            "result": _graph_result(call.result) if call.ok else None,
+            "at": round(event.at, 3),
+        }
+
     # --- helpers --------------------------------------------------------------------------
 
     def _persona(self, request: web.Request) -> Persona:
-        persona = self.personas.get(request.match_info["key"])
+        key = request.match_info["key"]
+        persona = self.personas.get(key)
         if persona is None:
+            if key in self.mpersonas:
+                raise ApiError(409, "a Messenger chat has quick replies, postbacks and the menu")
             raise ApiError(404, "no such chat")
         return persona
+
+    def _thread(self, request: web.Request) -> Thread:
+        key = request.match_info["key"]
+        mpersona = self.mpersonas.get(key)
+        if mpersona is None:
+            raise ApiError(409 if key in self.personas else 404, "not a Messenger chat")
+        return mpersona.thread
 
     def _writer(self, request: web.Request) -> tuple[Persona, FakeUser]:
         persona = self._persona(request)
@@ -578,6 +823,27 @@ class _Upload:
     data: bytes
 
 
+def _file_response(request: web.Request, data: bytes, content_type: str, name: str
+                   ) -> web.Response:
+    """A file: inline only for the media types a browser shows safely, else a download."""
+    inline = content_type in _INLINE_TYPES and not request.query.get("download")
+    disposition = "inline" if inline else "attachment"
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    headers = {
+        "Content-Disposition": (
+            f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+        ),
+        "Cache-Control": "private, max-age=3600",
+        # Uploaded bytes are never a page of this origin, whatever they contain.
+        "Content-Security-Policy": FILE_CSP,
+    }
+    return web.Response(body=data, content_type=content_type, headers=headers)
+
+
+def _cdn_type(stored: CdnFile) -> str:
+    return _content_type(stored.data or b"", stored.content_type)
+
+
 def _json(body: JSON, status: int = 200) -> web.Response:
     return web.Response(
         text=json.dumps(body, ensure_ascii=False),
@@ -620,6 +886,26 @@ async def _multipart(request: web.Request) -> dict[str, str | _Upload]:
     return fields
 
 
+async def _multipart_files(request: web.Request, name: str) -> list[_Upload]:
+    """Every file part called ``name`` (at most FILES_PER_MESSAGE, 20 MB each)."""
+    if not request.content_type.startswith("multipart/"):
+        raise ApiError(400, "send multipart/form-data")
+    found: list[_Upload] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name != name or part.filename is None:
+            continue
+        if len(found) == FILES_PER_MESSAGE:
+            raise ApiError(400, f"at most {FILES_PER_MESSAGE} files in one message")
+        data = await part.read(decode=False)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise ApiError(413, "files of up to 20 MB only")
+        content_type = part.headers.get("Content-Type", "") or "application/octet-stream"
+        filename = Path(part.filename.replace("\\", "/")).name or "file"
+        found.append(_Upload(filename[:255], content_type, bytes(data)))
+    return found
+
+
 def _text_field(fields: dict[str, str | _Upload], name: str) -> str:
     value = fields.get(name)
     return value if isinstance(value, str) else ""
@@ -641,6 +927,20 @@ def _guess_kind(content_type: str) -> str:
 def _plausible_phone(phone: str) -> bool:
     digits = phone.replace(" ", "").removeprefix("+")
     return digits.isdigit() and 5 <= len(digits) <= 15
+
+
+@contextlib.contextmanager
+def _as_thread_errors() -> Iterator[None]:
+    """What a Messenger thread refuses (a quick reply no longer offered ...) becomes a 409."""
+    try:
+        yield
+    except ThreadError as error:
+        raise ApiError(409, str(error)) from None
+
+
+def _menu_item(item: JSON) -> JSON:
+    """A persistent-menu item as the page shows it (no payload)."""
+    return {"type": item.get("type"), "title": item.get("title"), "url": item.get("url")}
 
 
 @contextlib.contextmanager
@@ -685,6 +985,54 @@ def _clip(text: str, width: int) -> str:
 
 def _error_text(error: BotApiError) -> str:
     return f"{error.error_code} {error.description}"
+
+
+def _graph_summary(edge: str, params: JSON) -> str:
+    """What a Graph API call asked, in a line: the message, its quick replies and buttons."""
+    if edge == "messages":
+        parts = []
+        if params.get("sender_action"):
+            return f"sender_action={params['sender_action']}"
+        if params.get("messaging_type"):
+            parts.append(f"messaging_type={params['messaging_type']}")
+        if params.get("tag"):
+            parts.append(f"tag={params['tag']}")
+        message = params.get("message")
+        message = message if isinstance(message, dict) else {}
+        attachment = message.get("attachment")
+        if isinstance(message.get("text"), str):
+            parts.append(f"text={_short(message['text'])}")
+        if isinstance(attachment, dict):
+            payload = attachment.get("payload")
+            payload = payload if isinstance(payload, dict) else {}
+            if attachment.get("type") == "template":
+                parts.append(f"{payload.get('template_type')} template "
+                             f"text={_short(str(payload.get('text', '')))}")
+                titles = [str(b.get("title")) for b in payload.get("buttons", [])
+                          if isinstance(b, dict)]
+                parts.append(f"buttons=[{', '.join(titles)}]")
+            else:
+                parts.append(f"attachment={attachment.get('type')} (upload)")
+        replies = message.get("quick_replies")
+        if isinstance(replies, list) and replies:
+            titles = [str(q.get("title") or q.get("content_type")) for q in replies
+                      if isinstance(q, dict)]
+            parts.append(f"quick_replies=[{', '.join(titles)}]")
+        return ", ".join(parts)
+    if edge == "messenger_profile":
+        return ", ".join(k for k in params if k != "platform")
+    return ", ".join(f"{key}={_short(value)}" for key, value in params.items())
+
+
+def _graph_result(result: Any) -> str | None:
+    if isinstance(result, dict):
+        if "message_id" in result:
+            return f"message {_clip(str(result['message_id']), 14)}"
+        if "id" in result:
+            return f"id {result['id']}"
+        if "result" in result:
+            return str(result["result"])
+    return None
 
 
 def _result_summary(result: Any) -> str | None:

@@ -1,9 +1,10 @@
 // The sandbox chat client: plain JavaScript, no framework, no build step.
 //
-// It shows the fake Telegram's chats as a chat app would, from the JSON API of
-// bot/sandbox/web.py, and follows changes through server-sent events (/api/events).
+// It shows the fake Telegram's chats, and Messenger conversations with the office's Page
+// over the fake Graph API, as the two apps would, from the JSON API of bot/sandbox/web.py,
+// and follows changes through server-sent events (/api/events).
 // Every piece of text goes into the page through textContent or DOM nodes, never as HTML:
-// Telegram formatting is rebuilt from the message's entities.
+// Telegram formatting is rebuilt from the message's entities; Messenger's text is plain.
 "use strict";
 
 (() => {
@@ -14,6 +15,7 @@
 
   const state = {
     bot: null,
+    page: null, // the office's Facebook Page, when Messenger is on
     personas: [],
     byKey: new Map(),
     current: null,
@@ -107,8 +109,27 @@
   function avatarFor(persona, small) {
     const index = state.personas.filter((p) => p.role === "citizen").indexOf(persona);
     const alt = persona.role === "citizen" && index > 0 ? ` alt${((index - 1) % 2) + 1}` : "";
-    const face = persona.role === "group" || persona.role === "channel" ? icon(persona.role) : initials(persona.title);
-    return h("div", { class: `avatar${small ? " small" : ""} role-${persona.role}${alt}`, "aria-hidden": "true" }, face);
+    const face = persona.role === "group" || persona.role === "channel" ? icon(persona.role) : initials(persona.title.replace(/\(Messenger\)/, ""));
+    const messenger = persona.channel === "messenger";
+    return h("div", { class: `avatar${small ? " small" : ""} role-${persona.role}${alt}${messenger ? " ch-messenger" : ""}`, "aria-hidden": "true" },
+      face, messenger ? h("span", { class: "ch-badge", title: "Messenger" }, messengerLogo()) : null);
+  }
+
+  function messengerLogo() {
+    // Messenger's speech bubble with its lightning bolt, drawn here (no external image).
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", "ico");
+    svg.setAttribute("aria-hidden", "true");
+    const bubble = document.createElementNS(ns, "path");
+    bubble.setAttribute("d", "M12 2.5C6.5 2.5 2.5 6.5 2.5 11.6c0 2.7 1.1 5 2.9 6.6v3.3l3.1-1.7c1.1.3 2.3.5 3.5.5 5.5 0 9.5-4 9.5-9.1S17.5 2.5 12 2.5z");
+    bubble.setAttribute("fill", "currentColor");
+    const bolt = document.createElementNS(ns, "path");
+    bolt.setAttribute("d", "M6.6 14.3l3.1-4.9 2.6 2 3.3-2-3.1 4.9-2.6-2z");
+    bolt.setAttribute("fill", "#fff");
+    svg.append(bubble, bolt);
+    return svg;
   }
 
   // --- the API ---------------------------------------------------------------------------------
@@ -136,10 +157,14 @@
     return data;
   }
 
+  function isMessenger(persona) {
+    return Boolean(persona && persona.channel === "messenger");
+  }
+
   function chatState(key) {
     let chat = state.chats.get(key);
     if (!chat) {
-      chat = { messages: new Map(), keyboard: null, commands: [], loaded: false, loading: false, buffer: [], unread: 0, kbHidden: false, cache: new Map() };
+      chat = { messages: new Map(), keyboard: null, commands: [], menu: [], welcome: null, phone: "", loaded: false, loading: false, buffer: [], unread: 0, kbHidden: false, cache: new Map() };
       state.chats.set(key, chat);
     }
     return chat;
@@ -249,6 +274,7 @@
   // --- messages -----------------------------------------------------------------------------
 
   function plainPreview(view) {
+    if (!view.message) return messengerPreview(view);
     const m = view.message;
     const text = m.text || m.caption || "";
     let prefix = "";
@@ -459,6 +485,17 @@
     const chat = chatState(persona.key);
     const views = Array.from(chat.messages.values()).sort((a, b) => a.id - b.id);
     const nearBottom = stickToBottom;
+    if (isMessenger(persona)) {
+      box.replaceChildren(...messengerNodes(persona, chat, views));
+      updateEmpty(persona, views.length === 0);
+      if (options.scroll === "bottom" || nearBottom) {
+        box.scrollTop = box.scrollHeight;
+        stickToBottom = true;
+      }
+      updateToBottom();
+      markRead(persona, views);
+      return;
+    }
     const nodes = [];
     const nextCache = new Map();
     let lastDay = null;
@@ -498,7 +535,17 @@
 
   function updateEmpty(persona, empty) {
     const card = $("empty-chat");
-    card.hidden = !empty || !state.chats.get(persona.key).loaded;
+    const loaded = state.chats.get(persona.key).loaded;
+    if (isMessenger(persona)) {
+      // The welcome screen is part of the thread; Get Started takes the composer's place.
+      const welcome = state.chats.get(persona.key).welcome;
+      card.hidden = true;
+      $("start-bar").hidden = !(empty && loaded && welcome && welcome.get_started);
+      $("composer").hidden = !$("start-bar").hidden;
+      $("readonly-bar").hidden = true;
+      return;
+    }
+    card.hidden = !empty || !loaded;
     $("empty-emoji").textContent = persona.role === "channel" ? "📢" : persona.chat_type === "private" ? "📮" : "👥";
     if (persona.role === "channel") {
       $("empty-title").textContent = "Сувагт нийтлэл алга";
@@ -527,7 +574,7 @@
     const panel = $("reply-keyboard");
     const toggle = $("kb-toggle");
     const chat = persona ? chatState(persona.key) : null;
-    const rows = chat && persona.can_write ? chat.keyboard : null;
+    const rows = chat && persona.can_write && !isMessenger(persona) ? chat.keyboard : null;
     toggle.hidden = !rows;
     if (!rows || chat.kbHidden || !$("start-bar").hidden) {
       panel.hidden = true;
@@ -553,9 +600,15 @@
   function renderCommands() {
     const persona = state.current;
     const chat = persona ? chatState(persona.key) : null;
+    if (isMessenger(persona)) {
+      renderMessengerMenu(persona, chat);
+      return;
+    }
+    $("menu-btn").hidden = true;
     const commands = chat ? chat.commands : [];
     $("commands-btn").hidden = !commands.length;
     const menu = $("commands-menu");
+    menu.classList.remove("mmenu");
     menu.replaceChildren(...commands.map((c) => {
       const el = h("button", { type: "button", class: "command", role: "menuitem" },
         h("span", { class: "command-name" }, `/${c.command}`), h("span", { class: "command-desc" }, c.description));
@@ -570,13 +623,16 @@
   function renderAttachments() {
     const box = $("attachments");
     box.hidden = state.attachments.length === 0;
+    const messenger = isMessenger(state.current);
     box.replaceChildren(...state.attachments.map((item, index) => {
-      const select = h("select", { "aria-label": "Хэрхэн илгээх" });
+      const select = messenger ? null : h("select", { "aria-label": "Хэрхэн илгээх" });
       const kinds = item.file.type.startsWith("image/") ? [["photo", "зургаар"], ["document", "файлаар"]]
         : item.file.type.startsWith("video/") ? [["video", "видеогоор"], ["document", "файлаар"]]
           : [["document", "файлаар"]];
-      for (const [value, label] of kinds) select.append(h("option", { value, selected: value === item.as }, label));
-      select.addEventListener("change", () => { item.as = select.value; });
+      if (select) {
+        for (const [value, label] of kinds) select.append(h("option", { value, selected: value === item.as }, label));
+        select.addEventListener("change", () => { item.as = select.value; });
+      }
       const remove = h("button", { type: "button", title: "Хасах", "aria-label": "Хасах" }, "✕");
       remove.addEventListener("click", () => {
         state.attachments.splice(index, 1);
@@ -607,6 +663,222 @@
     renderAttachments();
   }
 
+  // --- Messenger ----------------------------------------------------------------------------
+  //
+  // A conversation with the office's Page as Messenger shows it: the Page's messages on the
+  // left by its avatar, the person's on the right in blue; quick replies as chips under the
+  // newest message, gone once anything else is sent; button templates as cards whose buttons
+  // stay tappable; the persistent menu behind ☰; a welcome screen with Get Started.
+
+  function messengerPreview(view) {
+    let body = view.text || "";
+    if (view.attachments && view.attachments.length) {
+      const first = view.attachments[0];
+      const label = first.type === "image" ? "🖼 Зураг" : first.type === "video" ? "🎬 Видео" : first.type === "audio" ? "🎵 Аудио" : `📄 ${first.name || "Файл"}`;
+      body = view.attachments.length > 1 ? `${label} +${view.attachments.length - 1}` : label;
+    }
+    return (view.own ? "Та: " : "") + body.replace(/\s+/g, " ");
+  }
+
+  function linkify(text) {
+    // Messenger's text is plain: only web addresses become links.
+    const fragment = document.createDocumentFragment();
+    const pattern = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
+    let pos = 0;
+    for (const match of text.matchAll(pattern)) {
+      if (match.index > pos) fragment.append(text.slice(pos, match.index));
+      const href = safeUrl(match[0]);
+      fragment.append(href ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, match[0]) : match[0]);
+      pos = match.index + match[0].length;
+    }
+    if (pos < text.length) fragment.append(text.slice(pos));
+    return fragment;
+  }
+
+  function pageAvatar(big) {
+    return h("div", { class: `page-avatar${big ? " big" : ""}`, "aria-hidden": "true" }, "110");
+  }
+
+  function messengerNodes(persona, chat, views) {
+    if (!views.length) return chat.loaded ? [welcomeScreen(persona, chat)] : [];
+    const nodes = [];
+    const nextCache = new Map();
+    let lastDay = null;
+    let lastAt = 0;
+    views.forEach((view, index) => {
+      const day = dayLabel(view.at);
+      if (day !== lastDay || view.at - lastAt > 30 * 60) {
+        nodes.push(h("div", { class: "m-time" }, day === dayLabel(Date.now() / 1000) ? clock(view.at) : `${day} ${clock(view.at)}`));
+        lastDay = day;
+      }
+      lastAt = view.at;
+      const prev = views[index - 1];
+      const next = views[index + 1];
+      const first = !prev || prev.own !== view.own || nodes[nodes.length - 1].classList.contains("m-time");
+      const last = !next || next.own !== view.own;
+      const sig = `${first ? 1 : 0}${last ? 1 : 0}`;
+      const cached = chat.cache.get(view.id);
+      const el = cached && cached.sig === sig ? cached.el : messengerItem(persona, view, first, last);
+      nextCache.set(view.id, { sig, el });
+      nodes.push(el);
+    });
+    chat.cache = nextCache;
+    const newest = views[views.length - 1];
+    if (!newest.own && newest.quick_replies.length) nodes.push(quickReplies(persona, chat, newest));
+    return nodes;
+  }
+
+  function messengerItem(persona, view, first, last) {
+    const side = view.own ? "own" : "page";
+    const wrap = h("div", { class: `mmsg ${side}${first ? " first" : ""}${last ? " last" : ""}`, dataset: { id: view.id, ids: String(view.id), via: view.via } });
+    if (!view.own) wrap.append(last ? pageAvatar(false) : h("div", { class: "page-avatar-space" }));
+    const column = h("div", { class: "mcol", title: clock(view.at) });
+    for (const file of view.attachments || []) column.append(messengerAttachment(file));
+    if (view.buttons && view.buttons.length) {
+      column.append(buttonTemplate(persona, view));
+    } else if (view.text) {
+      column.append(h("div", { class: `mbubble${view.via === "phone" ? " phone" : ""}` }, linkify(view.text)));
+    }
+    wrap.append(column);
+    return wrap;
+  }
+
+  function messengerAttachment(file) {
+    const name = file.name || (file.type === "image" ? "Зураг" : "Файл");
+    if (file.type === "image") {
+      const img = h("img", { src: file.url, alt: name, loading: "lazy" });
+      const link = h("a", { class: "mmedia", href: file.url, target: "_blank", rel: "noopener", title: "Бүтэн хэмжээгээр нээх" }, img);
+      img.addEventListener("error", () => link.replaceWith(messengerFile(file, "🖼")), { once: true });
+      return link;
+    }
+    if (file.type === "video") {
+      const video = h("video", { class: "mmedia", src: file.url, controls: true, preload: "metadata", playsinline: true });
+      video.addEventListener("error", () => video.replaceWith(messengerFile(file, "🎬")), { once: true });
+      return video;
+    }
+    if (file.type === "audio") return h("div", { class: "mfile-wrap" }, messengerFile(file, "🎵"), h("audio", { controls: true, preload: "none", src: file.url }));
+    return messengerFile(file, "📄");
+  }
+
+  function messengerFile(file, glyph) {
+    const name = file.name || "file";
+    return h("a", { class: "mfile", href: `${file.url}?download=1`, download: name, title: "Татаж авах" },
+      h("span", { class: "mfile-icon", "aria-hidden": "true" }, glyph),
+      h("span", null, h("span", { class: "mfile-name" }, name), h("span", { class: "mfile-size" }, [humanSize(file.size), file.mime].filter(Boolean).join(" · "))));
+  }
+
+  function buttonTemplate(persona, view) {
+    const card = h("div", { class: "mtpl" }, h("div", { class: "mtpl-text" }, linkify(view.text || "")));
+    view.buttons.forEach((button, index) => {
+      if (button.type === "web_url") {
+        const href = safeUrl(button.url);
+        card.append(href
+          ? h("a", { class: "mtpl-btn", href, target: "_blank", rel: "noopener noreferrer", title: href }, button.title, h("span", { class: "ext", "aria-hidden": "true" }, " ↗"))
+          : h("button", { class: "mtpl-btn", type: "button", disabled: true }, button.title));
+      } else if (button.type === "phone_number") {
+        const href = safeUrl(`tel:${String(button.number || "").replace(/[^\d+]/g, "")}`);
+        card.append(h("a", { class: "mtpl-btn", href: href || "#" }, `📞 ${button.title}`));
+      } else {
+        const el = h("button", { class: "mtpl-btn", type: "button" }, button.title);
+        el.addEventListener("click", () => messengerAct(persona, "postback", { message_id: view.id, index }, el));
+        card.append(el);
+      }
+    });
+    return card;
+  }
+
+  function quickReplies(persona, chat, view) {
+    const row = h("div", { class: "mqr", role: "group", "aria-label": "Хурдан хариулт", dataset: { for: view.id } });
+    view.quick_replies.forEach((reply, index) => {
+      let label = reply.title;
+      let disabled = false;
+      if (reply.content_type === "user_phone_number") label = `📞 ${chat.phone || "Утасны дугаар"}`;
+      else if (reply.content_type === "user_email") {
+        label = "✉️ Имэйл";
+        disabled = true;
+      }
+      const chip = h("button", { type: "button", class: `mqr-chip${reply.content_type === "text" ? "" : " special"}`, disabled, title: disabled ? "Туршилтад ажиллахгүй" : null }, label);
+      chip.addEventListener("click", () => {
+        for (const other of row.querySelectorAll("button")) other.disabled = true;
+        messengerAct(persona, "quick-reply", { message_id: view.id, index }, chip).then((ok) => {
+          if (!ok) for (const other of row.querySelectorAll("button")) other.disabled = false;
+        });
+      });
+      row.append(chip);
+    });
+    return row;
+  }
+
+  function welcomeScreen(persona, chat) {
+    const welcome = chat.welcome || {};
+    const pageName = state.page ? state.page.name : state.bot.name;
+    const card = h("div", { class: "mwelcome" },
+      pageAvatar(true),
+      h("div", { class: "mwelcome-name" }, pageName),
+      h("div", { class: "mwelcome-sub" }, "Facebook хуудас · Messenger"),
+      welcome.greeting ? h("div", { class: "mwelcome-greeting" }, welcome.greeting) : null);
+    const questions = welcome.ice_breakers || [];
+    if (questions.length) {
+      const list = h("div", { class: "mwelcome-ice", role: "group", "aria-label": "Асуултууд" });
+      questions.forEach((question, index) => {
+        const el = h("button", { type: "button", class: "mice" }, question);
+        el.addEventListener("click", () => messengerAct(persona, "ice-breaker", { index }, el));
+        list.append(el);
+      });
+      card.append(list);
+    }
+    return card;
+  }
+
+  function renderMessengerMenu(persona, chat) {
+    $("commands-btn").hidden = true;
+    const items = chat ? chat.menu : [];
+    $("menu-btn").hidden = !items.length;
+    const menu = $("commands-menu");
+    menu.classList.add("mmenu");
+    menu.replaceChildren(h("div", { class: "mmenu-title" }, "Цэс · Menu"), ...items.map((item, index) => {
+      if (item.type === "web_url") {
+        const href = safeUrl(item.url);
+        return h("a", { class: "command", role: "menuitem", href: href || "#", target: "_blank", rel: "noopener noreferrer" }, item.title);
+      }
+      const el = h("button", { type: "button", class: "command", role: "menuitem" }, item.title);
+      el.addEventListener("click", () => {
+        menu.hidden = true;
+        messengerAct(persona, "menu", { index });
+      });
+      return el;
+    }));
+  }
+
+  async function messengerAct(persona, action, body, control) {
+    // A tap in Messenger: the server records it and posts the signed webhook to the bot.
+    if (control) control.classList.add("pending");
+    try {
+      const data = await api(`/api/chats/${encodeURIComponent(persona.key)}/${action}`, body);
+      upsert(persona.key, data.message);
+      if (state.current === persona) renderMessages({ scroll: "bottom" });
+      return true;
+    } catch (error) {
+      showToast(error.message, { error: true });
+      return false;
+    } finally {
+      if (control) control.classList.remove("pending");
+    }
+  }
+
+  function markRead(persona, views) {
+    // The open conversation's news is delivered and read, as Messenger reports it.
+    const newest = views[views.length - 1];
+    if (!newest || newest.own || document.hidden) return;
+    const chat = chatState(persona.key);
+    if (chat.readUpTo >= newest.id) return;
+    chat.readUpTo = newest.id;
+    clearTimeout(chat.readTimer);
+    chat.readTimer = setTimeout(() => {
+      api(`/api/chats/${encodeURIComponent(persona.key)}/read`, {}).catch(() => {});
+    }, 400);
+  }
+
   // --- the chat list -------------------------------------------------------------------------
 
   function renderList() {
@@ -619,7 +891,7 @@
         h("div", { class: "chat-item-body" },
           h("div", { class: "chat-item-top" },
             h("span", { class: "chat-name" }, persona.title),
-            last ? h("span", { class: "chat-time" }, clock(last.message.date)) : null),
+            last ? h("span", { class: "chat-time" }, clock(last.message ? last.message.date : last.at)) : null),
           h("div", { class: "chat-item-bottom" },
             h("span", { class: "chat-preview" }, last ? plainPreview(last) : roleHint(persona)),
             chat.unread ? h("span", { class: "unread", "aria-label": `${chat.unread} шинэ` }, String(chat.unread)) : null)));
@@ -630,7 +902,7 @@
 
   function roleHint(persona) {
     return {
-      citizen: "Иргэн — ботод гомдол илгээнэ",
+      citizen: isMessenger(persona) ? "Messenger — хуудсанд гомдол илгээнэ" : "Иргэн — ботод гомдол илгээнэ",
       staff: "Ажилтан — /inbox, /case",
       group: "Ажилтнуудын групп — мэдэгдэл",
       channel: "Суваг — нийтлэл",
@@ -654,12 +926,16 @@
     }
     if (window.location.hash !== `#${key}`) history.replaceState(null, "", `#${key}`);
     $("app").dataset.view = "chat";
+    $("chat").dataset.channel = isMessenger(persona) ? "messenger" : "telegram";
     $("chat-title").textContent = persona.title;
-    $("chat-sub").textContent = persona.can_write
-      ? `${state.bot.name} · та «${persona.as}» нэрээр бичнэ`
-      : `${state.bot.name} · зөвхөн унших`;
+    $("chat-sub").textContent = isMessenger(persona)
+      ? `Messenger · «${state.page ? state.page.name : state.bot.name}» Facebook хуудас · та «${persona.as}» нэрээр бичнэ`
+      : persona.can_write
+        ? `${state.bot.name} · та «${persona.as}» нэрээр бичнэ`
+        : `${state.bot.name} · зөвхөн унших`;
     $("chat-avatar").replaceWith(Object.assign(avatarFor(persona, true), { id: "chat-avatar" }));
-    $("composer-text").placeholder = persona.chat_type === "private" ? "Мессеж бичих…" : `${persona.as} нэрээр группт бичих…`;
+    $("composer-text").placeholder = isMessenger(persona) ? "Aa" : persona.chat_type === "private" ? "Мессеж бичих…" : `${persona.as} нэрээр группт бичих…`;
+    $("start-btn").replaceChildren(...(isMessenger(persona) ? ["Эхлэх ", h("span", { lang: "en" }, "(Get Started)")] : ["ЭХЛЭХ ", h("span", { lang: "en" }, "(/start)")]));
     renderList();
     renderMessages({ scroll: "bottom" });
     renderReplyKeyboard();
@@ -687,8 +963,11 @@
       const data = await api(`/api/chats/${encodeURIComponent(key)}/messages`);
       if (chat.loadToken !== token) return; // a newer load took over
       chat.messages = new Map(data.messages.map((view) => [view.id, view]));
-      chat.keyboard = data.reply_keyboard;
+      chat.keyboard = data.reply_keyboard || null;
       chat.commands = data.commands || [];
+      chat.menu = data.menu || [];
+      chat.welcome = data.welcome || null;
+      chat.phone = data.phone || "";
       for (const event of chat.buffer) applyMessageEvent(chat, event);
       chat.loaded = true;
     } catch (error) {
@@ -733,6 +1012,24 @@
     const persona = state.current;
     if (!persona) return;
     const text = input.value;
+    if (state.attachments.length && isMessenger(persona)) {
+      // Messenger: the files in one message, then the text as a message of its own.
+      const items = state.attachments.splice(0);
+      renderAttachments();
+      input.value = "";
+      autoGrow();
+      const form = new FormData();
+      for (const item of items) form.append("file", item.file, item.file.name);
+      try {
+        const data = await api(`/api/chats/${encodeURIComponent(persona.key)}/upload`, form);
+        upsert(persona.key, data.message);
+        if (state.current === persona) renderMessages({ scroll: "bottom" });
+      } catch (error) {
+        showToast(error.message, { error: true });
+      }
+      if (text.trim()) await sendText(text);
+      return;
+    }
     if (state.attachments.length) {
       const items = state.attachments.splice(0);
       renderAttachments();
@@ -825,13 +1122,17 @@
 
   // --- the "what just happened" panel --------------------------------------------------------
 
+  const API_LABELS = { graph: "Graph API", webhook: "webhook → бот" };
+
   function callItem(call) {
     const time = new Date(call.at * 1000).toLocaleTimeString("mn-MN", { hour12: false });
     const poll = call.method.toLowerCase() === "getupdates";
-    return h("li", { class: `call${call.ok ? "" : " err"}${poll ? " poll" : ""}` },
+    const api = call.api || "telegram";
+    return h("li", { class: `call api-${api}${call.ok ? "" : " err"}${poll ? " poll" : ""}`, dataset: { at: String(call.at) } },
       h("div", { class: "call-top" },
+        API_LABELS[api] ? h("span", { class: "call-api" }, API_LABELS[api]) : null,
         h("span", { class: "call-method" }, call.method),
-        call.chat ? h("span", { class: "call-chat" }, `→ ${call.chat}`) : null,
+        call.chat ? h("span", { class: "call-chat" }, `${api === "webhook" ? "←" : "→"} ${call.chat}`) : null,
         h("span", { class: "call-time" }, time)),
       call.summary ? h("div", { class: "call-summary" }, call.summary) : null,
       call.result ? h("div", { class: "call-result" }, `✓ ${call.result}`) : null,
@@ -839,10 +1140,15 @@
   }
 
   function addCall(call) {
-    state.calls.push(call);
+    // Two fakes report on their own: keep the panel in time order.
+    let index = state.calls.length;
+    while (index > 0 && state.calls[index - 1].at > call.at) index -= 1;
+    state.calls.splice(index, 0, call);
     const list = $("log-list");
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    list.append(callItem(call));
+    const item = callItem(call);
+    if (index < list.children.length) list.insertBefore(item, list.children[index]);
+    else list.append(item);
     while (state.calls.length > MAX_LOG) {
       state.calls.shift();
       list.firstElementChild.remove();
@@ -881,7 +1187,7 @@
   function applyMessageEvent(chat, event) {
     if (event.change === "deleted") chat.messages.delete(event.id);
     else chat.messages.set(event.id, event.message);
-    chat.keyboard = event.reply_keyboard;
+    if (event.channel !== "messenger") chat.keyboard = event.reply_keyboard;
   }
 
   function onMessageEvent(event) {
@@ -987,6 +1293,7 @@
   async function loadPersonas() {
     const data = await api("/api/personas");
     state.bot = data.bot;
+    state.page = data.page || null;
     state.demoPhone = data.demo_phone || state.demoPhone;
     const current = state.current ? state.current.key : null;
     state.personas = data.personas;
@@ -1039,7 +1346,18 @@
       chat.kbHidden = !chat.kbHidden;
       renderReplyKeyboard();
     });
-    $("start-btn").addEventListener("click", () => sendText("/start"));
+    $("start-btn").addEventListener("click", () => {
+      if (isMessenger(state.current)) messengerAct(state.current, "get-started", {});
+      else sendText("/start");
+    });
+    $("menu-btn").addEventListener("click", (event) => {
+      event.stopPropagation();
+      const menu = $("commands-menu");
+      menu.hidden = !menu.hidden;
+      $("menu-btn").setAttribute("aria-expanded", String(!menu.hidden));
+      const first = menu.querySelector("button, a");
+      if (!menu.hidden && first) first.focus();
+    });
     $("back").addEventListener("click", backToList);
     $("log-toggle").addEventListener("click", () => toggleLog());
     $("log-close").addEventListener("click", () => toggleLog(false));
