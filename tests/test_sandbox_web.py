@@ -121,6 +121,11 @@ async def test_the_page_says_it_is_a_sandbox_under_a_strict_csp(w: World) -> Non
         assert static.headers["Content-Security-Policy"] == CSP
     script = await (await w.client.get("/static/app.js")).text()
     assert "innerHTML" not in script and "eval(" not in script and "new Function" not in script
+    # Nothing from elsewhere: the only absolute URL is SVG's namespace (never fetched).
+    for name in ("app.js", "style.css", "icon.svg"):
+        text = await (await w.client.get(f"/static/{name}")).text()
+        found = set(re.findall(r"https?://[\w.-]+[^\s\"'`)]*", text + page))
+        assert found <= {"http://www.w3.org/2000/svg"}, found
 
 
 @pytest.mark.parametrize(
@@ -135,6 +140,7 @@ async def test_the_page_says_it_is_a_sandbox_under_a_strict_csp(w: World) -> Non
         "/static/",
         "/static//etc/passwd",
         "/files/..%2f..%2fetc%2fpasswd",
+        "/mfiles/..%2f..%2fetc%2fpasswd",
     ],
 )
 async def test_no_path_reaches_the_disk(w: World, path: str) -> None:

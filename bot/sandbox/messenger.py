@@ -29,6 +29,7 @@ from bot.fakegraph import Call, FakeGraph, FakePerson, Received, Sent
 JSON = dict[str, Any]
 CALLS_KEPT = 400
 QUEUE_SIZE = 1000
+SCRIPT_BACKLOG = 200  # the Page's messages kept for `Thread.expect` (a visitor reads none)
 FILES_PER_MESSAGE = 10
 # What the person's own Messenger shows for the Get Started postback.
 GET_STARTED = "Get Started"
@@ -137,7 +138,7 @@ class Thread:
         self.phone = phone  # what Messenger's phone-number quick reply offers
         self.items: list[Item] = []
         self._ids = itertools.count(1)
-        self._seen: asyncio.Queue[Item] = asyncio.Queue()
+        self._seen: asyncio.Queue[Item] = asyncio.Queue(SCRIPT_BACKLOG)
 
     def __repr__(self) -> str:
         return f"Thread({self.key!r})"
@@ -381,6 +382,8 @@ class Thread:
                     quick_replies=received.quick_replies, buttons=received.buttons,
                     attachments=attachments, mid=received.mid)
         self._add(item)
+        if self._seen.full():
+            self._seen.get_nowait()
         self._seen.put_nowait(item)
 
     def _add(self, item: Item) -> None:

@@ -749,6 +749,11 @@
       const img = h("img", { src: file.url, alt: name, loading: "lazy" });
       const link = h("a", { class: "mmedia", href: file.url, target: "_blank", rel: "noopener", title: "Бүтэн хэмжээгээр нээх" }, img);
       img.addEventListener("error", () => link.replaceWith(messengerFile(file, "🖼")), { once: true });
+      img.addEventListener("load", () => {
+        // Its size is known only now: keep following the newest message.
+        const box = $("messages");
+        if (stickToBottom) box.scrollTop = box.scrollHeight;
+      }, { once: true });
       return link;
     }
     if (file.type === "video") {
@@ -1354,7 +1359,6 @@
       event.stopPropagation();
       const menu = $("commands-menu");
       menu.hidden = !menu.hidden;
-      $("menu-btn").setAttribute("aria-expanded", String(!menu.hidden));
       const first = menu.querySelector("button, a");
       if (!menu.hidden && first) first.focus();
     });
@@ -1383,6 +1387,12 @@
     window.addEventListener("hashchange", () => {
       const key = window.location.hash.slice(1);
       if (key && state.byKey.has(key) && (!state.current || state.current.key !== key)) openChat(key);
+    });
+    document.addEventListener("visibilitychange", () => {
+      const persona = state.current;
+      if (!document.hidden && isMessenger(persona)) {
+        markRead(persona, Array.from(chatState(persona.key).messages.values()).sort((a, b) => a.id - b.id));
+      }
     });
     MOBILE.addEventListener("change", () => {
       if (!MOBILE.matches && !state.current && state.personas.length) openChat(state.personas[0].key);
