@@ -232,7 +232,8 @@ async def test_the_workbook_holds_the_half_year_cell_by_cell_and_traces_every_fi
     assert campaigns["honest-leader"]["Нийтлэл"] == 0  # every campaign is listed
     [source] = _table(book["Эх сурвалж"], "Нэр")
     assert source == {"Нэр": "Автобусны буудлын самбар", "Код": year.source,
-                      "Холбоос": f"https://t.me/ac110_bot?start={year.source}", "Ирсэн хүн": 2}
+                      "Холбоос": f"https://t.me/ac110_bot?start={year.source}", "Ирсэн хүн": 2,
+                      "Telegram-аар": 2, "Messenger-ээр": 0}
 
     # Complaints received in the period, by number; nothing but the eleven columns.
     rows = _table(book["Өргөдөл, гомдол"], "Дугаар")

@@ -48,6 +48,21 @@ complaints (`ComplaintFigures`)
     (`now`'s local date); `overdue_all_now`: every open case past its deadline, whenever
     received. `extended`: the period's cases whose deadline was extended.
 
+the Facebook Page (`PageFigures`)
+    `page_posts` rows of the period's runs (their `created_at`, the moment the run fired):
+    published, and failed or unsure. Their figures are the latest Facebook reported
+    (`page_figures`, read once a day by `bot.core.page`): `views` sums the unique views of
+    the posts Facebook gave them for (`with_views`); the others are counted, never
+    estimated. These are Facebook's figures, the one place a view is ever shown.
+
+by channel (`ChannelFigures`)
+    Complaints received by `complaints.channel`; `start`, `source` (first arrivals),
+    `subscriber_joined` and `material_sent` events by their `channel`; deliveries: the
+    outbox rows `sent` for Telegram, the messages of `message_delivered` events for
+    Messenger (its delivery receipts); readers: `message_read` events once per person per
+    day (their pseudonym changes daily); posts: Telegram's (as `posts` above) and the
+    Page's.
+
 offline work (`OfflineFigures`)
     `offline_activities` in force (not withdrawn) with `happened_on` in the period: entries,
     the `times` they say (88 radio spots), the people they say were reached — as staff
@@ -255,6 +270,49 @@ class OfflineFigures:
 
 
 @dataclass(frozen=True)
+class PageFigures:
+    """The office's Facebook Page in a period, as Facebook reports it (never the bot's count).
+
+    `views` sums the latest unique views of the posts Facebook gave them for
+    (`with_views`); a post without a reading yet, or on a Page Facebook gives no insights
+    to (under 100 likes), adds nothing to it and is counted as such, never estimated.
+    """
+
+    posts: int  # published on the Page for the period's runs
+    failed: int  # runs whose Page post did not go (failed, or unsure after a stop)
+    read: int  # published posts with a reading from Facebook
+    with_views: int  # of those, the ones Facebook gave a view count for
+    views: int  # their latest unique views, summed (Facebook's "views")
+    reactions: int
+    comments: int
+    shares: int
+
+    @property
+    def without_views(self) -> int:
+        """Published posts Facebook gave no view count for (yet)."""
+        return self.posts - self.with_views
+
+
+@dataclass(frozen=True)
+class ChannelFigures:
+    """The period's figures by channel: `telegram`, `messenger`, `facebook` (the Page).
+
+    Each mapping holds only the channels that had any. What a figure means differs by
+    channel, and is named so: a Telegram delivery is a broadcast message Telegram accepted;
+    a Messenger one is a message Messenger reported delivered to the person's device.
+    """
+
+    complaints: dict[str, int]  # cases received, by the channel they came through
+    starts: dict[str, int]  # /start presses, Get Started taps
+    arrivals: dict[str, int]  # first arrivals through a named source's link or QR code
+    joined: dict[str, int]  # people who subscribed to posts
+    deliveries: dict[str, int]  # telegram: broadcast messages; messenger: delivery receipts
+    readers: dict[str, int]  # messenger: people who read, once per person per day
+    materials: dict[str, int]  # posts sent on a person's request (Messenger's materials)
+    posts: dict[str, int]  # posts that went out: Telegram broadcasts', the Page's own
+
+
+@dataclass(frozen=True)
 class Summary:
     """Every figure of a period."""
 
@@ -263,6 +321,8 @@ class Summary:
     audience: AudienceFigures
     complaints: ComplaintFigures
     offline: OfflineFigures
+    page: PageFigures
+    channels: ChannelFigures
 
 
 @dataclass(frozen=True)
@@ -410,17 +470,61 @@ async def offline_figures(b: Backend, period: Period, measures: tuple[str, ...] 
         return await _offline(conn, period.first.isoformat(), period.last.isoformat(), measures)
 
 
+async def _page(conn: Connection, params: dict[str, Any]) -> PageFigures:
+    row = await sq.page_totals(conn, params)
+    if row is None:  # an aggregate always returns a row
+        raise RuntimeError("Page totals returned nothing")
+    return PageFigures(**{name: int(row[name]) for name in (
+        "posts", "failed", "read", "with_views", "views", "reactions", "comments", "shares")})
+
+
+async def page_figures(b: Backend, period: Period, selector: Selector = Selector()
+                       ) -> PageFigures:
+    """The Facebook Page's posts of the period and Facebook's latest figures for them."""
+    async with sq.reader(b.db) as conn:
+        return await _page(conn, _params(b, period, selector))
+
+
+_CHANNEL_EVENTS = ("start", "source", "subscriber_joined", "material_sent")
+
+
+def _nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {k: n for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n}
+
+
+async def _channels(conn: Connection, first: str, last: str, outreach: OutreachFigures,
+                    complaints: ComplaintFigures, page: PageFigures) -> ChannelFigures:
+    named: dict[str, dict[str, int]] = {name: {} for name in _CHANNEL_EVENTS}
+    for r in await sq.events_by_channel(conn, _CHANNEL_EVENTS, first, last):
+        named[str(r["name"])][str(r["channel"])] = int(r["n"])
+    return ChannelFigures(
+        complaints=_nonzero(complaints.by_channel), starts=_nonzero(named["start"]),
+        arrivals=_nonzero(named["source"]), joined=_nonzero(named["subscriber_joined"]),
+        deliveries=_nonzero({**await sq.delivered_messages(conn, first, last),
+                             "telegram": outreach.deliveries}),
+        readers=_nonzero(await sq.daily_readers(conn, first, last)),
+        materials=_nonzero(named["material_sent"]),
+        posts=_nonzero({"telegram": outreach.posts, "facebook": page.posts}),
+    )
+
+
 async def summary(b: Backend, period: Period, now: dt.datetime) -> Summary:
     """Every figure of the period, from one snapshot."""
     first, last = period.first.isoformat(), period.last.isoformat()
     everything = Selector()
+    params = _params(b, period, everything)
     async with sq.reader(b.db) as conn:
+        outreach = await _outreach(conn, params, everything)
+        complaints = await _complaints(conn, first, last, b.local_date(now).isoformat())
+        page = await _page(conn, params)
         return Summary(
             period=period,
-            outreach=await _outreach(conn, _params(b, period, everything), everything),
+            outreach=outreach,
             audience=await _audience(conn, first, last),
-            complaints=await _complaints(conn, first, last, b.local_date(now).isoformat()),
+            complaints=complaints,
             offline=await _offline(conn, first, last, ()),
+            page=page,
+            channels=await _channels(conn, first, last, outreach, complaints, page),
         )
 
 

@@ -21,16 +21,21 @@ from zoneinfo import ZoneInfo
 from bot.core.stats import Period
 from bot.i18n import catalog, t
 from bot.storage import export_queries as eq
+from bot.storage import page_queries as pq
 
 Cell = str | int | float | dt.date | dt.datetime | None
-SHEETS = ("summary", "posts", "campaigns", "sources", "complaints", "deadlines", "offline")
+SHEETS = ("summary", "posts", "page", "campaigns", "sources", "complaints", "deadlines",
+          "offline")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "summary": ("section", "figure", "value", "counted"),
     "posts": ("broadcast", "post", "title", "kind", "campaign", "measure", "audience",
               "started", "total", "delivered", "failed", "skipped", "useful", "shares",
-              "chats", "members", "reactions"),
+              "chats", "members", "reactions", "page"),
+    "page": ("broadcast", "post", "title", "kind", "campaign", "measure", "status",
+             "published", "link", "form", "note", "read", "views", "reactions", "comments",
+             "shares"),
     "campaigns": ("code", "name", "posts", "broadcasts", "deliveries", "pledges"),
-    "sources": ("name", "code", "link", "people"),
+    "sources": ("name", "code", "link", "people", "telegram", "messenger"),
     "complaints": ("number", "kind", "org", "channel", "received", "due", "extended",
                    "status", "answered", "days", "on_time"),
     "deadlines": ("number", "kind", "org", "channel", "received", "due", "extended", "status",
@@ -41,9 +46,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 # Column widths in characters (XLSX only), so a printed sheet is readable.
 WIDTHS: dict[str, tuple[int, ...]] = {
     "summary": (18, 44, 12, 70),
-    "posts": (10, 10, 40, 14, 30, 12, 14, 18, 10, 11, 11, 10, 11, 11, 10, 12, 10),
+    "posts": (10, 10, 40, 14, 30, 12, 14, 18, 10, 11, 11, 10, 11, 11, 10, 12, 10, 44),
+    "page": (10, 10, 40, 14, 30, 12, 16, 18, 44, 12, 30, 18, 14, 10, 12, 12),
     "campaigns": (16, 44, 10, 10, 12, 12),
-    "sources": (40, 14, 44, 12),
+    "sources": (40, 14, 44, 12, 12, 12),
     "complaints": (9, 18, 34, 11, 13, 13, 10, 24, 13, 12, 12),
     "deadlines": (9, 18, 34, 11, 13, 13, 10, 18, 12, 12),
     "offline": (7, 12, 11, 14, 40, 8, 9, 24, 40, 14),
@@ -173,6 +179,7 @@ class Builder:
         A post sent before the period has a row without a broadcast number, for its presses.
         """
         useful, shares = self._post_marks()
+        on_page = pq.fb_posts_of_broadcasts(self.conn, self.span.since, self.span.until)
         seen: set[int] = set()
         for (bid, post_id, title, content_id, kind, campaign, measure, audience, started,
              total, sent, failed, skipped, chats, members, reactions) in self.broadcasts():
@@ -183,14 +190,37 @@ class Builder:
                    _local(started, self.span.tz), total, sent, failed, skipped,
                    useful.get(str(post_id), 0) if first_of_post else 0,
                    shares.get(str(post_id), 0) if first_of_post else 0,
-                   chats, members, reactions)
+                   chats, members, reactions,
+                   _fb_link(on_page[bid]) if bid in on_page else None)
         earlier = sorted({int(s) for s in (*useful, *shares) if s.isdigit()} - seen)
         for (post_id, title, content_id, kind, campaign, measure,
              audience) in eq.posts(self.conn, earlier):
             yield (None, *self._post_columns(post_id, title, content_id, kind, campaign,
                                              measure, audience),
                    None, None, None, None, None, useful.get(str(post_id), 0),
-                   shares.get(str(post_id), 0), None, None, None)
+                   shares.get(str(post_id), 0), None, None, None, None)
+
+    def page(self) -> Iterator[Sequence[Cell]]:
+        """One row per run of the period that went (or was to go) to the Facebook Page.
+
+        Views, reactions, comments and shares are Facebook's latest figures, as Facebook
+        reported them on the day in «read»; a Page Facebook gives no insights to (under
+        100 likes) has no view count, said in words, never a number made up.
+        """
+        for (_row, bid, post_id, title, content_id, kind, campaign, measure, status,
+             published, fb_post_id, form, note, _error, read_at, views, reactions, comments,
+             shares) in pq.rows_published(self.conn, self.span.since, self.span.until):
+            read = read_at is not None
+            yield (bid, post_id, title or content_id or f"#{post_id}", self.post_kind(kind),
+                   self.names.campaign(campaign), measure,
+                   self.word(f"export.page_status.{status}", status),
+                   _local(published, self.span.tz), _fb_link(fb_post_id) if fb_post_id else None,
+                   self.word(f"export.page_form.{form}", form) if form else None,
+                   self.word(f"export.page_note.{note}", note) if note else None,
+                   _local(read_at, self.span.tz),
+                   (views if views is not None else t(self.lang, "export.page_no_views"))
+                   if read else None,
+                   reactions, comments, shares)
 
     def _post_columns(self, post_id: int, title: str | None, content_id: str | None,
                       kind: str, campaign: str | None, measure: str | None, audience: str
@@ -221,10 +251,12 @@ class Builder:
 
     def sources(self) -> Iterator[Sequence[Cell]]:
         """Every named source, with the people who first arrived through it in the period."""
-        people = eq.marks_by_scope(self.conn, "source", self.span.first.isoformat(),
-                                   self.span.last.isoformat())
+        first, last = self.span.first.isoformat(), self.span.last.isoformat()
+        people = eq.marks_by_scope(self.conn, "source", first, last)
+        by_channel = pq.arrivals_by_channel(self.conn, first, last)
         for code, name in eq.sources(self.conn):
-            yield name, code, self.link(code), people.get(code, 0)
+            yield (name, code, self.link(code), people.get(code, 0),
+                   by_channel.get((code, "telegram"), 0), by_channel.get((code, "messenger"), 0))
 
     # -- complaints ------------------------------------------------------------------
     def complaints(self) -> Iterator[Sequence[Cell]]:
@@ -262,8 +294,18 @@ class Builder:
 
     # -- every sheet -----------------------------------------------------------------
     def details(self) -> list[Sheet]:
-        """The detail sheets, in the workbook's order."""
-        return [self.sheet(key, getattr(self, key)()) for key in SHEETS[1:]]
+        """The detail sheets, in the workbook's order.
+
+        The Facebook Page's sheet is there once the office has published on its Page (an
+        office without Facebook gets no empty sheet).
+        """
+        return [self.sheet(key, getattr(self, key)()) for key in SHEETS[1:]
+                if key != "page" or pq.any_page_posts(self.conn)]
+
+
+def _fb_link(post_id: str) -> str:
+    """A Page post on Facebook."""
+    return f"https://www.facebook.com/{post_id}"
 
 
 def _local(stamp: str | None, tz: ZoneInfo) -> dt.datetime | None:
@@ -274,7 +316,7 @@ def _local(stamp: str | None, tz: ZoneInfo) -> dt.datetime | None:
 
 
 # -- the summary --------------------------------------------------------------------------
-SECTIONS = ("outreach", "audience", "complaints", "offline")
+SECTIONS = ("outreach", "audience", "complaints", "offline", "page", "channels")
 
 
 def summary_rows(summary: Any, b: Builder) -> Iterator[Sequence[Cell]]:
@@ -357,5 +399,7 @@ def _item_name(b: Builder, key: str, item: Any) -> str:
         return b.word(f"export.left.{raw}", raw)
     if key == "outreach.deliveries_by_kind":
         return b.word(f"export.recipient.{raw}", raw)
+    if key.startswith("channels.") or key == "complaints.by_channel":
+        return b.word(f"export.channel.{raw}", raw)
     return raw
 

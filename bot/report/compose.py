@@ -4,7 +4,9 @@ For each plan measure, in this order:
 
 1. posts linked to it (`links`): how many posts of how many kinds went to how many
    recipients how many times, shares, "useful" presses, campaign pledges, groups and
-   channels — from `bot.core.stats.outreach`;
+   channels — from `bot.core.stats.outreach`; then the same posts on the office's Facebook
+   Page, with the views, shares and reactions *as Facebook reports them* — from
+   `bot.core.stats.page_figures`;
 2. complaints, where the measure links them: received by kind, answered, on time, median
    days, forwarded, extended, overdue — from `bot.core.stats.complaint_figures`;
 3. offline work staff recorded against the measure, each entry with its counts, labelled as
@@ -14,7 +16,9 @@ For each plan measure, in this order:
 
 A number is written only when it was measured or entered; a figure that is zero is left
 out rather than written as an achievement. Bots cannot see views, so no bot figure is ever
-called хандалт (views): deliveries are "хүргэсэн" (delivered), never "үзсэн".
+called хандалт (views): deliveries are "хүргэсэн" (delivered), never "үзсэн". The one
+"үзсэн" is the Facebook Page's, said as Facebook's ("Facebook-ийн мэдээллээр"), and only
+for the posts Facebook gave a view count for.
 
 "Хэрэгжилт N%": staff's percent if set; else computed from the plan's `targets` (each
 target's share reached, capped at 100%, averaged, rounded down) when the bot or staff
@@ -55,6 +59,7 @@ class MeasureFigures:
     """Everything counted for one measure in the report's period."""
 
     outreach: stats.OutreachFigures | None = None
+    page: stats.PageFigures | None = None
     complaints: stats.ComplaintFigures | None = None
     offline: stats.OfflineFigures | None = None
     entries: tuple[Activity, ...] = ()
@@ -108,6 +113,30 @@ def outreach_prose(lang: str, f: stats.OutreachFigures,
         sentences.append(t(lang, "report.prose.pledges", pledges=_n(lang, f.pledges)))
     if f.reactions:
         sentences.append(t(lang, "report.prose.reactions", reactions=_n(lang, f.reactions)))
+    return [" ".join(sentences)]
+
+
+def page_prose(lang: str, f: stats.PageFigures) -> list[str]:
+    """Sentences about the Facebook Page's posts, its figures as Facebook reports them.
+
+    Views only where Facebook gave them (a Page under 100 likes gets none): the sentence
+    then says for how many of the posts; zeros are left out.
+    """
+    if f.posts == 0:
+        return []
+    viewed, shared = f.with_views > 0, f.shares > 0
+    key = {(True, True): "page_viewed_shared", (True, False): "page_viewed",
+           (False, True): "page_shared", (False, False): "page_posted"}[(viewed, shared)]
+    sentences = [t(lang, f"report.facebook.{key}", posts=_n(lang, f.posts),
+                   views=_n(lang, f.views), shares=_n(lang, f.shares))]
+    if viewed and f.without_views:
+        sentences[0] = sentences[0].removesuffix(".") + t(
+            lang, "report.facebook.page_views_of", n=_n(lang, f.with_views))
+    if f.reactions or f.comments:
+        key = "report.facebook.page_reactions_comments" if f.comments else \
+            "report.facebook.page_reactions"
+        sentences.append(t(lang, key, reactions=_n(lang, f.reactions),
+                           comments=_n(lang, f.comments)))
     return [" ".join(sentences)]
 
 
@@ -287,6 +316,11 @@ def row_for(lang: str, measure: Measure, f: MeasureFigures, note: Note | None,
     measured: list[str] = []
     if f.outreach is not None:
         measured += outreach_prose(lang, f.outreach, campaigns)
+    if f.page is not None and (on_page := page_prose(lang, f.page)):
+        if measured:  # the same posts' outreach: one paragraph
+            measured[-1] = f"{measured[-1]} {on_page[0]}"
+        else:
+            measured += on_page
     if f.complaints is not None:
         measured += complaints_prose(lang, f.complaints)
     measured += offline_prose(lang, f.offline, f.entries)
@@ -307,10 +341,12 @@ async def measure_figures(b: Backend, measure: Measure, period: stats.Period,
     """What the statistics core (and the surveys) counted for one measure in the period."""
     links = measure.links
     outreach = None
+    page = None
     if links.outreach:
         selector = stats.Selector(measures=(measure.no,) if links.measures_tag else (),
                                   campaigns=links.campaigns, kinds=links.kinds)
         outreach = await stats.outreach(b, period, selector)
+        page = await stats.page_figures(b, period, selector)
     figures: stats.OfflineFigures | None = None
     entries: tuple[Activity, ...] = ()
     if links.offline:
@@ -323,7 +359,8 @@ async def measure_figures(b: Backend, measure: Measure, period: stats.Period,
                   if isinstance(links.surveys, tuple)
                   else [s for s in library.surveys if s.measure == measure.no])
         answered = [await surveys.results(b, s, period.first, period.last) for s in chosen]
-    return MeasureFigures(outreach=outreach, complaints=complaints if links.complaints else None,
+    return MeasureFigures(outreach=outreach, page=page,
+                          complaints=complaints if links.complaints else None,
                           offline=figures, entries=entries, surveys=tuple(answered))
 
 

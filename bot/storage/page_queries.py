@@ -1,8 +1,9 @@
 """SQL for the office's Facebook Page: the post flag, a row per published occurrence, figures.
 
 Async functions over the bot's connection (aiosqlite) for the core (`bot/core/page.py`),
-and, at the end, plain `sqlite3` ones for the export's read-only snapshot. The tables are
-described in `migrations/009_facebook_page.sql`.
+and, at the end, plain `sqlite3` ones for the export's read-only snapshot: the Page's
+sheet, and the channel columns it added to others. The tables are described in
+`migrations/009_facebook_page.sql`.
 """
 
 from __future__ import annotations
@@ -200,3 +201,21 @@ def fb_posts_of_broadcasts(conn: sqlite3.Connection, since: str, until: str
         " JOIN broadcasts b ON b.id = pp.broadcast_id WHERE pp.fb_post_id IS NOT NULL"
         " AND b.started_at IS NOT NULL AND datetime(b.started_at) >= ?"
         " AND datetime(b.started_at) < ?", (since, until))}
+
+
+def any_page_posts(conn: sqlite3.Connection) -> bool:
+    """Whether the office ever published (or tried to) on its Page."""
+    return conn.execute("SELECT 1 FROM page_posts LIMIT 1").fetchone() is not None
+
+
+def arrivals_by_channel(conn: sqlite3.Connection, first: str, last: str
+                        ) -> dict[tuple[str, str], int]:
+    """(source code, channel) → first arrivals on local days of the period.
+
+    From the `source` events (each new arrival mark appends one, with its channel), so
+    the channels sum to the arrivals `reach_marks` holds for those days.
+    """
+    return {(str(code), str(channel)): int(n) for code, channel, n in conn.execute(
+        "SELECT json_extract(dims, '$.scope') AS code, channel, COUNT(*) FROM events"
+        " WHERE name = 'source' AND day BETWEEN ? AND ? GROUP BY code, channel",
+        (first, last))}

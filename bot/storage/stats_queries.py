@@ -401,3 +401,62 @@ async def offline_by_kind(conn: aiosqlite.Connection, first: str, last: str, mea
         " GROUP BY kind ORDER BY entries DESC, kind",
         (first, last, measures, measures),
     )
+
+
+# -- by channel ----------------------------------------------------------------------------
+# Events carry the channel they happened on (`telegram`, `messenger`, `facebook`). Each
+# count is one range of `events_by_name_day` per name, grouped by channel.
+async def events_by_channel(conn: aiosqlite.Connection, names: tuple[str, ...], first: str,
+                            last: str) -> list[Row]:
+    """(name, channel, n): events of these names on local days of the period."""
+    return await _all(
+        conn,
+        f"SELECT name, channel, COUNT(*) AS n FROM events WHERE name IN ({_names(names)})"
+        " AND day BETWEEN ? AND ? GROUP BY name, channel",
+        (*names, first, last),
+    )
+
+
+async def delivered_messages(conn: aiosqlite.Connection, first: str, last: str
+                             ) -> dict[str, int]:
+    """Messages a channel reported delivered (Messenger's receipts count their messages)."""
+    return _groups(await _all(
+        conn,
+        "SELECT channel, COALESCE(SUM(json_extract(dims, '$.messages')), 0) FROM events"
+        " WHERE name = 'message_delivered' AND day BETWEEN ? AND ? GROUP BY channel",
+        (first, last),
+    ))
+
+
+async def daily_readers(conn: aiosqlite.Connection, first: str, last: str) -> dict[str, int]:
+    """People who read, once per person per day (a read's pseudonym changes every day)."""
+    return _groups(await _all(
+        conn,
+        "SELECT channel, COUNT(DISTINCT day || ':' || COALESCE(json_extract(dims, '$.who'), ''))"
+        " FROM events WHERE name = 'message_read' AND day BETWEEN ? AND ? GROUP BY channel",
+        (first, last),
+    ))
+
+
+# -- the Facebook Page (figures Facebook reports; bot/core/page.py) ------------------------------
+# A Page publication belongs to the period its run fired in (`page_posts.created_at`, UTC);
+# its figures are the latest Facebook reported, whenever read.
+async def page_totals(conn: aiosqlite.Connection, params: Params) -> Row | None:
+    """The period's Page posts (of posts matching the selector) and their latest figures.
+
+    Published and failed (or unsure) ones, how many have a reading and how many a view
+    count, and the sums of the latest views, reactions, comments and shares.
+    """
+    return await _one(
+        conn,
+        "SELECT COALESCE(SUM(pp.status = 'published'), 0) AS posts,"
+        " COALESCE(SUM(pp.status IN ('failed', 'unsure')), 0) AS failed,"
+        " COUNT(f.page_post_id) AS read, COUNT(f.views) AS with_views,"
+        " COALESCE(SUM(f.views), 0) AS views, COALESCE(SUM(f.reactions), 0) AS reactions,"
+        " COALESCE(SUM(f.comments), 0) AS comments, COALESCE(SUM(f.shares), 0) AS shares"
+        " FROM page_posts pp JOIN posts p ON p.id = pp.post_id"
+        " LEFT JOIN page_figures f ON f.page_post_id = pp.id"
+        " WHERE datetime(pp.created_at) >= :lo AND datetime(pp.created_at) < :hi"
+        f" AND {_POST_MATCHES}",
+        params,
+    )

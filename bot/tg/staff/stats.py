@@ -263,15 +263,62 @@ def _offline_lines(lang: str, s: Summary) -> list[str]:
     return lines
 
 
+def _page_lines(lang: str, s: Summary) -> list[str]:
+    """The Facebook Page's posts and Facebook's own figures for them (never estimated)."""
+    p = s.page
+    lines = [t(lang, "stats.page.header")]
+    if not p.posts and not p.failed:
+        return [*lines, t(lang, "stats.page.none")]
+    lines.append(t(lang, "stats.page.posts_failed" if p.failed else "stats.page.posts",
+                   posts=_num(lang, p.posts), failed=_num(lang, p.failed)))
+    if p.with_views:
+        lines.append(t(lang, "stats.page.views", views=_num(lang, p.views),
+                       posts=_num(lang, p.with_views)))
+    if p.without_views:
+        lines.append(t(lang, "stats.page.no_views", n=_num(lang, p.without_views)))
+    if p.read:
+        lines.append(t(lang, "stats.page.engagement", reactions=_num(lang, p.reactions),
+                       comments=_num(lang, p.comments), shares=_num(lang, p.shares)))
+    return lines
+
+
+def _channel_lines(lang: str, s: Summary) -> list[str]:
+    """Every figure that has a channel, split by it: Telegram, Messenger, the Page."""
+    c = s.channels
+    name = _named(lang, "stats.channel")
+    lines = [t(lang, "stats.channels.header")]
+    for figure in ("complaints", "starts", "arrivals", "joined", "deliveries", "readers",
+                   "materials", "posts"):
+        counts: dict[str, int] = getattr(c, figure)
+        if counts:
+            lines.append(t(lang, f"stats.channels.{figure}", list=_list(lang, counts, name)))
+    return lines
+
+
+def _several_channels(svc: Services, s: Summary) -> bool:
+    """Whether anything happened beyond Telegram (or Facebook is on): then split by channel."""
+    c = s.channels
+    seen = {k for figure in (c.complaints, c.starts, c.arrivals, c.joined, c.deliveries,
+                             c.readers, c.materials, c.posts) for k in figure}
+    return svc.settings.facebook is not None or bool(seen - {"telegram"})
+
+
 def summary_blocks(svc: Services, lang: str, s: Summary) -> list[str]:
     """The summary as lines of HTML, each short enough never to be split."""
+    extra: list[str] = []
+    notes = [t(lang, "stats.note")]
+    if svc.settings.facebook is not None or s.page.posts or s.page.failed:
+        extra += ["", *_page_lines(lang, s)]
+        notes.append(t(lang, "stats.page.note"))
+    if _several_channels(svc, s):
+        extra += ["", *_channel_lines(lang, s)]
     return [
         t(lang, "stats.header", first=fmt_date(s.period.first), last=fmt_date(s.period.last)),
-        "", *_outreach_lines(svc, lang, s),
+        "", *_outreach_lines(svc, lang, s), *extra,
         "", *_audience_lines(lang, s),
         "", *_complaint_lines(svc, lang, s),
         "", *_offline_lines(lang, s),
-        "", t(lang, "stats.note"),
+        "", *notes,
     ]
 
 
