@@ -675,3 +675,17 @@ async def test_the_channel_counts_run_along_the_events_index(tmp_path: Path) -> 
     for sql, steps in plans:
         if "FROM events" in sql:
             assert "events_by_name_day" in steps, (sql, steps)
+
+
+async def test_a_duplicate_is_not_retried_and_staff_are_asked_to_look(
+        office: Office, graph: FakeGraph) -> None:
+    citizen = await _subscriber(office)
+    graph.fail_next("photos", 506)  # "Duplicate post": perhaps there from an answer lost
+    await _published_now(office, citizen)
+    office.advance(minutes=5)
+    await _run(office, "page-posts")
+    assert len(graph.calls_to("photos")) == 1 and graph.posts == []
+    assert [(r["status"], r["error"]) for r in _rows(office, "SELECT * FROM page_posts")] == [
+        ("failed", "duplicate")]
+    [told] = _staff_told(office, "давхар нийтлэл")
+    assert "хуудсанд аль хэдийн гарсан байж магадгүй" in told

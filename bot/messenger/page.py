@@ -5,7 +5,8 @@ a link's address kept), with link buttons written under it as "label: address". 
 post with a link button becomes a link post (Facebook shows the page's preview). Meta's
 errors become the core's: network trouble, 5xx and the rate limits (4, 17, 32, 613) and
 Meta's own "temporary" codes (1, 2) are `PageUnavailable`, 190 is `PageTokenRefused`,
-anything else `PageRefused` with its code.
+506 ("duplicate post": Meta already has this text, perhaps from an answer the bot never
+got) is `PageRefused("duplicate")`, anything else `PageRefused` with its code.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from bot.messenger.graph import (
     RateLimited,
 )
 
-TEMPORARY = frozenset({1, 2, 4, 17, 32, 341, 368, 613})  # Meta's "try again later" codes
+# Meta's "wait and retry" codes (Graph API error handling; 32: Page-level throttling).
+TEMPORARY = frozenset({1, 2, 4, 17, 32, 341, 368, 613})
+DUPLICATE = 506  # "Duplicate post": the same content posted just before
 
 
 def page_text(content: PageContent) -> str:
@@ -48,6 +51,8 @@ def _translated(error: GraphError | GraphUnavailable) -> Exception:
         return PageUnavailable(str(error) or "unavailable")
     if isinstance(error, InvalidToken):
         return PageTokenRefused("190")
+    if error.code == DUPLICATE:
+        return PageRefused("duplicate")
     code = f"{error.code}/{error.subcode}" if error.subcode else str(error.code)
     if isinstance(error, RateLimited) or error.code in TEMPORARY or error.status >= 500:
         return PageUnavailable(code)

@@ -104,7 +104,7 @@ def _fetch(app: App) -> page.Fetch:
 
 def reason(lang: str, error: str) -> str:
     """Why a Page publication failed, in words."""
-    if error in ("invalid_token", "nothing_to_post", "stopped"):
+    if error in ("invalid_token", "nothing_to_post", "stopped", "duplicate"):
         return t(lang, f"page.reason.{error}")
     if error and error[0].isdigit():  # Meta's code: "100", "100/33"
         return t(lang, "page.reason.code", code=esc(error))
