@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/broadcast.py [--fast 5000] [--limited 1200] [--paid 0] [--profile]
 
-A text post (the content library's «110» post, HTML, ~560 characters) goes to every
+A text post (the content library's «110» post, HTML, 523 characters) goes to every
 subscriber through `outreach.run_broadcast` and `TelegramSender`, over the application
 `build_app(settings)` makes, over real HTTP. The fake Bot API (`bot.fakegram`) runs in a
 child process, so the CPU of the bot and of the fake are measured apart
