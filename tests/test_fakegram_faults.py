@@ -1,4 +1,8 @@
-"""Chaos mode of the fake Bot API: 502 pages, dropped connections and late answers, via PTB."""
+"""Chaos mode of the fake Bot API: 502 pages, dropped connections and late answers, via PTB.
+
+Each test runs over PTB's own httpx layer and over the bot's aiohttp one (`bot.tg.request`):
+both must turn the same faults into the same PTB errors.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,17 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.fakegram import FakeTelegram
+from bot.tg.request import AiohttpRequest
+
+LAYERS: dict[str, type[BaseRequest]] = {"httpx": HTTPXRequest, "aiohttp": AiohttpRequest}
+
+
+@pytest.fixture(params=sorted(LAYERS))
+def layer(request: pytest.FixtureRequest) -> type[BaseRequest]:
+    return LAYERS[request.param]
 
 
 @pytest.fixture(autouse=True)
@@ -26,18 +38,18 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
-def make_bot(fake: FakeTelegram, read_timeout: float = 5.0) -> Bot:
+def make_bot(fake: FakeTelegram, layer: type[BaseRequest], read_timeout: float = 5.0) -> Bot:
     return Bot(
         fake.token,
         base_url=f"{fake.url}/bot",
         base_file_url=f"{fake.url}/file/bot",
-        request=HTTPXRequest(read_timeout=read_timeout),
+        request=layer(read_timeout=read_timeout),  # type: ignore[call-arg]
     )
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
-    async with make_bot(fake) as client:
+async def bot(fake: FakeTelegram, layer: type[BaseRequest]) -> AsyncIterator[Bot]:
+    async with make_bot(fake, layer) as client:
         yield client
 
 
@@ -81,11 +93,11 @@ async def test_dropped_before_action_delivers_nothing(fake: FakeTelegram, bot: B
 
 
 async def test_a_late_answer_times_out_although_the_message_was_delivered(
-    fake: FakeTelegram,
+    fake: FakeTelegram, layer: type[BaseRequest]
 ) -> None:
     alice = fake.user()
     fake.chaos(delay_rate=1.0, delay=0.4, methods={"sendMessage"})  # not getMe at start-up
-    async with make_bot(fake, read_timeout=0.1) as impatient:
+    async with make_bot(fake, layer, read_timeout=0.1) as impatient:
         with pytest.raises(TimedOut):
             await impatient.send_message(alice.id, "a")
     assert alice.texts() == ["a"]
@@ -97,7 +109,7 @@ async def test_a_late_answer_times_out_although_the_message_was_delivered(
     [call] = fake.deliveries()
     assert (call.fault, call.answered) == ("delayed", False)
 
-    async with make_bot(fake, read_timeout=3.0) as patient:  # waits long enough
+    async with make_bot(fake, layer, read_timeout=3.0) as patient:  # waits long enough
         message = await patient.send_message(alice.id, "b")
     assert message.text == "b"
     assert fake.calls_to("sendMessage")[-1].answered
@@ -131,10 +143,10 @@ async def test_chaos_only_touches_the_methods_named(fake: FakeTelegram, bot: Bot
     }
 
 
-async def _faults_for(seed: int) -> list[str | None]:
+async def _faults_for(seed: int, layer: type[BaseRequest]) -> list[str | None]:
     async with FakeTelegram(limits=None) as fake:
         alice = fake.user()
-        async with make_bot(fake) as client:
+        async with make_bot(fake, layer) as client:
             fake.chaos(error_rate=0.2, drop_rate=0.2, drop_after_action=0.5, seed=seed)
             for index in range(30):
                 with contextlib.suppress(NetworkError):
@@ -142,8 +154,9 @@ async def _faults_for(seed: int) -> list[str | None]:
         return [call.fault for call in fake.calls_to("sendMessage")]
 
 
-async def test_chaos_is_deterministic_under_a_seed() -> None:
-    first, again, other = await _faults_for(1), await _faults_for(1), await _faults_for(2)
+async def test_chaos_is_deterministic_under_a_seed(layer: type[BaseRequest]) -> None:
+    first, again = await _faults_for(1, layer), await _faults_for(1, layer)
+    other = await _faults_for(2, layer)
     assert first == again
     assert first != other
     assert {"bad_gateway", "dropped_before_action", "dropped_after_action", None} <= set(first)

@@ -1,0 +1,102 @@
+"""The bot's aiohttp layer for PTB (`bot.tg.request`) sends what PTB's httpx layer sends.
+
+Faults (502 pages, dropped connections, late answers) are in test_fakegram_faults.py, over
+both layers; here: every kind of body, long polling, and a closed or unopened layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaPhoto
+from telegram.error import NetworkError
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.fakegram import FakeTelegram
+from bot.tg.request import AiohttpRequest
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(limits=None) as server:
+        yield server
+
+
+def _bot(fake: FakeTelegram, request: BaseRequest) -> Bot:
+    return Bot(fake.token, base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot",
+               request=request)
+
+
+async def _exchange(fake: FakeTelegram, request: BaseRequest) -> list[dict[str, object]]:
+    """The same calls through one layer; what the fake recorded of each."""
+    alice = fake.user(first_name="Болд")
+    yes = InlineKeyboardMarkup([[InlineKeyboardButton("Тийм ✅", callback_data="y")]])
+    async with _bot(fake, request) as bot:
+        await bot.send_message(alice.id, "<b>Өргөдөл</b> хүлээн авлаа: Үүрийн Өөдрөг",
+                               parse_mode="HTML", reply_markup=yes)
+        await bot.send_document(alice.id, InputFile(b"%PDF-1.4 handbook",
+                                                    filename="Гарын авлага.pdf"),
+                                caption="Авлигын эсрэг гарын авлага")
+        await bot.send_media_group(alice.id, [InputMediaPhoto(PNG), InputMediaPhoto(PNG)])
+        await bot.get_me()  # no parameters at all
+    return [
+        {"method": call.method, "ok": call.ok, "result": call.result}
+        for call in fake.calls if call.method != "getMe"
+    ]
+
+
+def _shape(calls: list[dict[str, object]]) -> list[object]:
+    """What must be equal between layers (file ids and dates differ between runs)."""
+    shaped: list[object] = []
+    for call in calls:
+        result = call["result"]
+        items = result if isinstance(result, list) else [result]
+        shaped.append((call["method"], call["ok"], [
+            (item.get("text"), item.get("caption"), item.get("reply_markup"),
+             (item.get("document") or {}).get("file_name"), "photo" in item)
+            for item in items if isinstance(item, dict)]))
+    return shaped
+
+
+async def test_the_same_requests_arrive_as_through_httpx() -> None:
+    async with FakeTelegram(limits=None) as fake:
+        theirs = await _exchange(fake, HTTPXRequest())
+    async with FakeTelegram(limits=None) as fake:
+        ours = await _exchange(fake, AiohttpRequest())
+    assert _shape(ours) == _shape(theirs)
+    message, document, album = _shape(ours)
+    assert message[2][0][0] == "Өргөдөл хүлээн авлаа: Үүрийн Өөдрөг"  # type: ignore[index]
+    assert document[2][0][3] == "Гарын авлага.pdf"  # type: ignore[index]  # raw UTF-8 name
+    assert [item[4] for item in album[2]] == [True, True]  # type: ignore[index]
+
+
+async def test_long_polling_waits_longer_than_the_read_timeout(fake: FakeTelegram) -> None:
+    alice = fake.user()
+    # PTB adds the poll's own timeout to the read timeout: a 0.2 s read timeout must not cut
+    # off a poll that Telegram holds open until a message comes 0.6 s later.
+    async with _bot(fake, AiohttpRequest(read_timeout=0.2)) as bot:
+        assert await bot.get_updates(timeout=0) == ()
+        poll = asyncio.create_task(bot.get_updates(timeout=5))
+        await asyncio.sleep(0.6)
+        assert not poll.done()
+        await alice.send("Сайн байна уу")
+        [update] = await asyncio.wait_for(poll, 3)
+    assert update.message is not None and update.message.text == "Сайн байна уу"
+
+
+async def test_a_layer_must_be_open(fake: FakeTelegram) -> None:
+    request = AiohttpRequest()
+    with pytest.raises(NetworkError, match="not initialized"):  # PTB wraps it
+        await request.post(f"{fake.url}/bot{fake.token}/getMe")
+    await request.initialize()
+    status, body = await request.do_request(f"{fake.url}/bot{fake.token}/getMe", "POST")
+    assert status == 200 and b'"ok":true' in body.replace(b" ", b"")
+    await request.shutdown()
+    await request.shutdown()  # twice is harmless, as with PTB's own layer
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await request.do_request(f"{fake.url}/bot{fake.token}/getMe", "POST")
