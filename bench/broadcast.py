@@ -66,7 +66,7 @@ from bot.tg.app import build_app, quiet_libraries, running
 from bot.tg.broadcast import TelegramSender
 from bot.tg.pacing import BROADCAST
 
-BATCH = outreach.BATCH
+BATCH = outreach.IN_FLIGHT
 
 TOKEN = "1:BENCH"
 SCRIPT = str(Path(__file__).resolve())

@@ -73,7 +73,7 @@ async def claim_cost(b: Backend, broadcast_id: int, tries: int = 5) -> float:
         try:
             async with b.db.tx() as conn:
                 started = time.perf_counter()
-                await q.claim_batch(conn, broadcast_id, outreach.BATCH)
+                await q.claim_batch(conn, broadcast_id, outreach.CHUNK)
                 times.append(time.perf_counter() - started)
                 raise _Undo
         except _Undo:

@@ -67,3 +67,16 @@ async def test_content_check_names_file_field_and_reason(tmp_path: Path) -> None
     out, _ = await asyncio.wait_for(checked.communicate(), timeout=30)
     assert checked.returncode == 1
     assert "bad.md: id:" in out.decode() or "bad.md: kind:" in out.decode(), out.decode()
+
+
+async def test_starting_the_bot_loads_no_chart_report_or_qr_library() -> None:
+    # matplotlib, python-docx, openpyxl and segno load on first use: an idle bot stays
+    # small and starts sooner (measured in docs/benchmarks.md).
+    heavy = ["matplotlib", "numpy", "docx", "openpyxl", "segno", "PIL", "httpx"]
+    probe = ("import sys, bot.__main__, bot.tg.app, bot.messenger.serve; "
+             f"print([m for m in {heavy!r} if m in sys.modules])")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", probe, stdout=asyncio.subprocess.PIPE)
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0
+    assert output.decode().strip() == "['httpx']"  # PTB itself imports httpx

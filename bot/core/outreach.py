@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,7 +26,8 @@ from bot.storage import queries as q
 
 log = logging.getLogger(__name__)
 
-BATCH = 32  # rows in flight at once: the most a crash can double
+IN_FLIGHT = 32  # rows in flight at once: the most a crash can double
+CHUNK = 16  # rows claimed at a time; while one chunk is recorded, the other is in flight
 PROGRESS_SECONDS = 3.0
 MAX_ATTEMPTS = 3
 
@@ -202,28 +203,45 @@ async def run_broadcast(
                         kind=str(post["kind"]))
     backoff = 1.0
     reported = time.monotonic()
-    while True:
-        await _wait_out_quiet_hours(b, clock)
-        async with b.db.tx() as conn:
-            batch = await q.claim_batch(conn, broadcast_id, BATCH)
-        if not batch:
-            break
-        outcomes = await asyncio.gather(*(_deliver(b, sender, r, outgoing) for r in batch))
-        outage = all(o[0] == "pending" for o in outcomes)
-        await _record(b, broadcast_id, batch, outcomes, clock(), count_attempts=not outage)
-        if outage:
-            # The whole batch failed for passing reasons (Telegram or the network is down):
-            # wait longer each time, and spend nobody's attempts on it.
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 60.0)
-        else:
-            backoff = 1.0
-            if any(o[0] == "pending" for o in outcomes):
-                await asyncio.sleep(1.0)
-        if on_progress is not None and time.monotonic() - reported >= progress_every:
-            # Counting is a query over the broadcast's rows: every few seconds, not per batch.
-            reported = time.monotonic()
-            await _report(on_progress, await progress(b, broadcast_id))
+    # Chunks in flight, oldest first. Claiming the next chunk while others are out keeps
+    # the sender busy (a whole-batch barrier idled it while the slowest send of each batch
+    # came back) and still bounds what a crash can leave unsure to IN_FLIGHT rows.
+    flying: deque[asyncio.Task[tuple[list[Any], list[Outcome]]]] = deque()
+    try:
+        while True:
+            claimed: list[Any] = []
+            if len(flying) < IN_FLIGHT // CHUNK:
+                await _wait_out_quiet_hours(b, clock)
+                async with b.db.tx() as conn:
+                    claimed = await q.claim_batch(conn, broadcast_id, CHUNK)
+                if claimed:
+                    flying.append(asyncio.ensure_future(_deliver_all(b, sender, claimed,
+                                                                     outgoing)))
+                    continue
+            if not flying:  # nothing left to claim and nothing out: the end
+                break
+            chunk, outcomes = await flying.popleft()
+            outage = all(o[0] == "pending" for o in outcomes)
+            await _record(b, broadcast_id, chunk, outcomes, clock(), count_attempts=not outage)
+            if outage:
+                # The whole chunk failed for passing reasons (Telegram or the network is
+                # down): wait longer each time, and spend nobody's attempts on it.
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
+            else:
+                backoff = 1.0
+                if any(o[0] == "pending" for o in outcomes):
+                    await asyncio.sleep(1.0)
+            if on_progress is not None and time.monotonic() - reported >= progress_every:
+                # Counting is a query over the broadcast's rows: every few seconds only.
+                reported = time.monotonic()
+                await _report(on_progress, await progress(b, broadcast_id))
+    finally:
+        # Stopped (the bot is shutting down): what is in flight stays `inflight` in the
+        # outbox and is sent again at the next start.
+        for task in flying:
+            task.cancel()
+        await asyncio.gather(*flying, return_exceptions=True)
     async with b.db.tx() as conn:
         row = await q.get_broadcast(conn, broadcast_id)
         if row is not None and row["status"] == "sending":  # a cancelled one stays so
@@ -254,6 +272,11 @@ async def _wait_out_quiet_hours(b: Backend, clock: Callable[[], dt.datetime]) ->
     quiet = b.settings.quiet_hours
     while (wait := (out_of_quiet(clock(), b.settings.tz, quiet) - clock()).total_seconds()) > 0:  # noqa: ASYNC110
         await asyncio.sleep(min(wait, 60.0))
+
+
+async def _deliver_all(b: Backend, sender: Sender, chunk: list[Any],
+                       post: Outgoing) -> tuple[list[Any], list[Outcome]]:
+    return chunk, list(await asyncio.gather(*(_deliver(b, sender, r, post) for r in chunk)))
 
 
 async def _deliver(b: Backend, sender: Sender, row: Any, post: Outgoing) -> Outcome:

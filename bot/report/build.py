@@ -12,7 +12,6 @@ from bot.core.plan import load_plans
 from bot.core.staff import audit, require
 from bot.report.compose import compose
 from bot.report.model import HALF_YEAR, Report, report_key
-from bot.report.writer import write_docx
 
 
 async def make_report(b: Backend, content_dir: Path, year: int, half: int | None,
@@ -20,6 +19,8 @@ async def make_report(b: Backend, content_dir: Path, year: int, half: int | None
     """The report and its DOCX bytes; `PlanMissing` if the year's plan is absent or broken."""
     plans = await asyncio.to_thread(load_plans, content_dir)
     report = await compose(b, plans, year, half, now, lang)
+    from bot.report.writer import write_docx  # python-docx loads when a report is made
+
     data = await asyncio.to_thread(write_docx, report, lang, now=now)
     return report, data
 

@@ -7,9 +7,9 @@ broadcast (1,000 a second) needs the cheaper one. The bot already depends on aio
 (webhooks, Messenger), so this adds no library.
 
 The contract is PTB's `BaseRequest`: the status and body of one request, `TimedOut` when an
-answer did not come in time and `NetworkError` when the connection failed. Bodies are sent as
-PTB's own `HTTPXRequest` sends them, form-urlencoded, or multipart when a file is attached,
-so Telegram (and the fake Bot API) sees the same requests.
+answer did not come in time and `NetworkError` when the connection failed. Bodies carry PTB's own
+argument strings, as JSON, or multipart when a file is attached, so Telegram (and the fake
+Bot API) reads the same arguments as from `HTTPXRequest`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -99,7 +99,7 @@ class AiohttpRequest(BaseRequest):
             total=_sum(connect, pool, write, read),
             connect=_sum(pool, connect), sock_connect=connect, sock_read=read)
 
-        body: aiohttp.FormData | str | None = None
+        body: aiohttp.FormData | bytes | None = None
         headers = None
         if files and request_data is not None:
             # Raw UTF-8 file names (Cyrillic ones included), as httpx sends them.
@@ -110,7 +110,10 @@ class AiohttpRequest(BaseRequest):
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             body = form
         elif request_data is not None and request_data.parameters:
-            body, headers = request_data.url_encoded_parameters(), _FORM
+            # JSON rather than PTB's form encoding: a tenth of the CPU for a long Cyrillic
+            # text (0.01 vs 0.1 ms), and Telegram reads both the same way (every argument a
+            # string: PTB's values are already JSON-encoded strings).
+            body, headers = request_data.json_payload, _JSON
         try:
             async with session.request(method, url, data=body, headers=headers,
                                        timeout=timeout) as response:

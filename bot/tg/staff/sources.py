@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import io
 
-import segno
 from telegram import InputFile, Update
 from telegram.ext import CommandHandler, filters
 
@@ -36,6 +35,8 @@ def deep_link(bot_username: str, code: str) -> str:
 
 def qr_png(url: str) -> bytes:
     """A QR code of `url` as a black-on-white PNG, square, at least QR_MIN_PIXELS wide."""
+    import segno  # loads when a code is drawn, not at every start
+
     code = segno.make_qr(url, error=QR_ERROR)
     width, _ = code.symbol_size(scale=1, border=QR_BORDER)
     scale = -(-QR_MIN_PIXELS // width)  # whole pixels per module, rounded up
