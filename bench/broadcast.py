@@ -54,7 +54,9 @@ from typing import Any
 
 import aiohttp
 import httpx
+from telegram import Bot
 from telegram.error import TelegramError
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Secret, Settings
@@ -377,8 +379,8 @@ async def fake_ceiling(fake: FakeProcess, ids: list[int], workers: int = 32) -> 
 async def breakdown(n: int) -> list[tuple[str, int, Meter, dict[str, Any]]]:
     """Where a send's CPU goes: the same sendMessage through each layer, 1 and 32 at once."""
     fake = FakeProcess("none")
-    ids = await fake.start(10 * n + 1)
-    chunks = iter([ids[k * n:(k + 1) * n] for k in range(10)])
+    ids = await fake.start(12 * n + 1)
+    chunks = iter([ids[k * n:(k + 1) * n] for k in range(12)])
     text = POST["text"]["mn"]
     url = f"{fake.url}/bot{TOKEN}/sendMessage"
     post = outreach.Outgoing(broadcast_id=1, post_id=1, payload=POST)
@@ -388,8 +390,11 @@ async def breakdown(n: int) -> list[tuple[str, int, Meter, dict[str, Any]]]:
         with tempfile.TemporaryDirectory() as tmp:
             app = build_app(settings_for(fake.url, Path(tmp), FAST_PER_SECOND),
                             clock=bench_clock)
+            # PTB as it comes (HTTPXRequest), beside the bot's aiohttp layer.
+            stock = Bot(TOKEN, base_url=f"{fake.url}/bot",
+                        request=HTTPXRequest(connection_pool_size=256))
             async with running(app, poll_timeout=10), aiohttp.ClientSession() as session, \
-                    httpx.AsyncClient() as client:
+                    httpx.AsyncClient() as client, stock:
                 sender = TelegramSender(app)
 
                 async def with_aiohttp(chat_id: int) -> None:
@@ -406,6 +411,9 @@ async def breakdown(n: int) -> list[tuple[str, int, Meter, dict[str, Any]]]:
                         "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": "HTML"},
                         rate_limit_args=BROADCAST)
 
+                async def ptb_httpx(chat_id: int) -> None:
+                    await stock.send_message(chat_id, text, parse_mode="HTML")
+
                 async def ptb_message(chat_id: int) -> None:
                     await app.bot.send_message(chat_id, text, parse_mode="HTML",
                                                rate_limit_args=BROADCAST)
@@ -417,9 +425,11 @@ async def breakdown(n: int) -> list[tuple[str, int, Meter, dict[str, Any]]]:
                 await with_aiohttp(ids[-1])  # warm: connections open, code loaded
                 await with_httpx(ids[-1])
                 await ptb_raw(ids[-1])
+                await ptb_httpx(ids[-1])
                 layers = (("bare aiohttp POST", with_aiohttp), ("bare httpx POST", with_httpx),
                           ("PTB do_api_request (no Message)", ptb_raw),
-                          ("PTB send_message", ptb_message),
+                          ("PTB send_message, PTB's HTTPXRequest", ptb_httpx),
+                          ("PTB send_message, the bot's AiohttpRequest", ptb_message),
                           ("TelegramSender.send", telegram_sender))
                 for workers in (1, BATCH):
                     for label, send in layers:

@@ -196,9 +196,16 @@ async def send_post_ids(
                               "disable_notification": bool(payload.get("silent", False)),
                               **send_args}
     if not media:
-        message = await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup,
-                                         **common)
-        return message.message_id, None
+        # Only the id is needed: `send_message` would build a whole `Message` from the answer,
+        # a quarter of a broadcast send's CPU (bench/broadcast.py, docs/benchmarks.md). The
+        # name is in lower case because PTB warns when `do_api_request` names a method it
+        # wraps; Telegram's method names are case-insensitive.
+        arguments = {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
+                     "reply_markup": markup, **common}
+        limit = arguments.pop("rate_limit_args")
+        sent = await bot.do_api_request("sendmessage", api_kwargs=arguments,
+                                        rate_limit_args=limit)
+        return int(sent["message_id"]), None
     caption_fits = visible_length(text) <= CAPTION_LIMIT
     caption = text if caption_fits and text.strip() else None
     if len(media) == 1:
