@@ -1,6 +1,6 @@
 """Broadcast throughput: the real engine through the real PTB bot against the fake Bot API.
 
-    .venv/bin/python bench/broadcast.py [--fast 5000] [--limited 1200] [--paid 0] [--profile]
+    .venv/bin/python bench/broadcast.py [--fast 20000] [--limited 1200] [--paid 0] [--profile]
 
 A text post (the content library's «110» post, HTML, 523 characters) goes to every
 subscriber through `outreach.run_broadcast` and `TelegramSender`, over the application
@@ -515,7 +515,7 @@ def main() -> None:
         asyncio.run(_serve_fake(sys.argv[2], int(sys.argv[3])))
         return
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fast", type=int, default=5000,
+    parser.add_argument("--fast", type=int, default=20000,
                         help="subscribers for the runs without limits (0: skip them)")
     parser.add_argument("--limited", type=int, default=1200,
                         help="subscribers for each run against Telegram's limits (0: skip)")

@@ -5,30 +5,40 @@ or a button press reaching the fake Bot API) to the bot's answer arriving there,
 wall time for all N receipts. Runs the same load twice in one process: the baseline, then
 the bot as it runs.
 
-    .venv/bin/python bench/intake.py [--citizens 200]
+    .venv/bin/python bench/intake.py [--citizens 200] [--broadcast 2000]
 
 The fake runs without rate limits, but the bot keeps its own pace (30 sends a second overall,
 Telegram's rule), so an all-at-once burst (`--think 0`) measures that cap more than the bot.
 The default paces each citizen like a person reading. The baseline is PTB's defaults: one
 update at a time and AIORateLimiter (which counts edits against the 30 a second too); the
 bot's own is per-person ordered concurrency and `bot.core.pacing`, which counts sends only.
+
+`--broadcast N` starts a post to N subscribers as the citizens begin: the bot's engine
+(`bot.tg.broadcast.start_broadcast`, at broadcast priority, so replies go first) or, for the
+baseline, a plain loop of `send_message` over AIORateLimiter in a background task. Printed
+beside the latencies: how many the broadcast reached while the citizens were at it, how long
+it took to finish, and whether every subscriber got it exactly once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import platform
 import random
 import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from bot.config import Secret, Settings
+from bot.core import outreach
 from bot.fakegram import FakeTelegram, FakeUser
 from bot.sandbox.script import RECEIPT, expect, press, text_of
+from bot.tg import broadcast
 from bot.tg.app import build_app, quiet_libraries, running
 
 
@@ -63,33 +73,83 @@ async def citizen_flow(user: FakeUser, n: int, latencies: list[float]) -> str:
     return match.group(1)
 
 
-async def run(citizens: int, baseline: bool) -> dict[str, float]:
+POST = {"text": {"mn": "<b>Авлигыг мэдээлэх 110</b>\n\nИргэн та авлигын хэргийг 110 дугаарт, "
+                       "эсвэл энэ ботоор нэрээ нууцлан мэдээлж болно.",
+                 "en": "<b>Report corruption: 110</b>"}}
+
+
+def _ten_in_the_morning() -> dt.datetime:
+    """10:00 in Ulaanbaatar: a broadcast in quiet hours (22:00-08:00) would wait."""
+    return dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
+
+
+async def _start_broadcast(app: object, fake: FakeTelegram, n: int,
+                           baseline: bool) -> tuple[list[int], asyncio.Task[object]]:
+    """Subscribe n people and start a post to them; the task ends when all were sent."""
+    svc = app.bot_data["svc"]  # type: ignore[attr-defined]
+    ids = [fake.user(first_name=f"Захиалагч{k}").id for k in range(n)]
+    for chat_id in ids:
+        await outreach.subscribe(svc.backend, "telegram", str(chat_id), "mn",
+                                 _ten_in_the_morning())
+    if baseline:  # PTB's way: a loop of send_message, AIORateLimiter keeping the pace
+        async def loop() -> object:
+            for chat_id in ids:
+                await app.bot.send_message(chat_id, POST["text"]["mn"],  # type: ignore[attr-defined]
+                                           parse_mode="HTML")
+            return None
+        return ids, asyncio.ensure_future(loop())
+    broadcast_id = await outreach.create_broadcast(svc.backend, POST, _ten_in_the_morning())
+    broadcast.start_broadcast(app, broadcast_id)  # type: ignore[arg-type]
+    task = app.bot_data["broadcast_tasks"][broadcast_id]  # type: ignore[attr-defined]
+    return ids, task
+
+
+def _copies(fake: FakeTelegram, audience: list[int]) -> Counter[int]:
+    """Copies of the post each subscriber has got so far."""
+    wanted = set(audience)
+    return Counter(chat for call in fake.deliveries()
+                   if (chat := call.params.get("chat_id")) in wanted)
+
+
+async def run(citizens: int, baseline: bool, subscribers: int = 0) -> dict[str, float]:
     """One load run on a fresh data folder; returns its figures."""
     quiet_libraries()
     fake = FakeTelegram(token="1:BENCH", bot_username="bench_bot", limits=None)
     await fake.start()
+    figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(token=Secret(fake.token), api_url=fake.url, data_dir=Path(tmp),
                             max_complaints_per_day=10)
-        app = build_app(settings, baseline=baseline)
+        app = build_app(settings, baseline=baseline, clock=_ten_in_the_morning)
         latencies: list[float] = []
         async with running(app, poll_timeout=10):
             users = [fake.user(first_name=f"Иргэн{n}") for n in range(citizens)]
+            if subscribers:
+                audience, post_task = await _start_broadcast(app, fake, subscribers, baseline)
             started = time.perf_counter()
             receipts = await asyncio.gather(*(citizen_flow(u, n, latencies)
                                               for n, u in enumerate(users)))
             wall = time.perf_counter() - started
+            if subscribers:
+                figures["reached_during"] = len(_copies(fake, audience))
+                await post_task
+                figures["post_done_s"] = time.perf_counter() - started
+                copies = _copies(fake, audience)
+                figures["missing"] = len(audience) - len(copies)
+                figures["doubled"] = sum(n - 1 for n in copies.values())
         assert len(set(receipts)) == citizens, "a receipt was lost or repeated"
     await fake.stop()
     cuts = statistics.quantiles(latencies, n=100)
     return {"wall_s": wall, "p50_ms": cuts[49] * 1000, "p95_ms": cuts[94] * 1000,
-            "p99_ms": cuts[98] * 1000, "steps": len(latencies)}
+            "p99_ms": cuts[98] * 1000, "steps": len(latencies), **figures}
 
 
 def main() -> None:
     """Run both modes and print the figures and their ratios."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--citizens", type=int, default=200)
+    parser.add_argument("--broadcast", type=int, default=0,
+                        help="subscribers of a post started as the citizens begin (0: none)")
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds a citizen reads before each step (0: all at once)")
     args = parser.parse_args()
@@ -97,16 +157,24 @@ def main() -> None:
     THINK = args.think
     random.seed(110)
     logging.basicConfig(level=logging.WARNING)
-    print(f"intake: {args.citizens} citizens at once, {args.think:.1f} s reading per step, "
+    print(f"intake: `.venv/bin/python bench/intake.py --citizens {args.citizens} --think "
+          f"{args.think:g} --broadcast {args.broadcast}`: "
+          f"{args.citizens} citizens at once, {args.think:.1f} s reading per step, "
           "full complaint flow, "
+          f"{f'a post to {args.broadcast} subscribers running, ' if args.broadcast else ''}"
           f"fake Bot API without limits; {platform.python_version()}, "
           f"{platform.machine()}, {__import__('os').cpu_count()} cores")
-    baseline = asyncio.run(run(args.citizens, baseline=True))
-    ours = asyncio.run(run(args.citizens, baseline=False))
+    baseline = asyncio.run(run(args.citizens, baseline=True, subscribers=args.broadcast))
+    ours = asyncio.run(run(args.citizens, baseline=False, subscribers=args.broadcast))
     for name, figures in (("PTB defaults", baseline), ("the bot's", ours)):
         print(f"  {name:26} wall {figures['wall_s']:6.2f} s   p50 {figures['p50_ms']:7.1f} ms"
               f"   p95 {figures['p95_ms']:7.1f} ms   p99 {figures['p99_ms']:7.1f} ms"
               f"   ({int(figures['steps'])} answers, all {args.citizens} receipts issued)")
+        if args.broadcast:
+            print(f"  {'':26} the post: {int(figures['reached_during'])} of {args.broadcast} "
+                  f"reached while the citizens were at it, all sent after "
+                  f"{figures['post_done_s']:.1f} s; {int(figures['missing'])} missing, "
+                  f"{int(figures['doubled'])} doubled")
     print(f"  ratio PTB defaults / the bot's: wall {baseline['wall_s'] / ours['wall_s']:.2f}x, "
           f"p95 {baseline['p95_ms'] / ours['p95_ms']:.2f}x")
 
