@@ -114,7 +114,7 @@ async def show_results(update: Update, ctx: Ctx) -> None:
     results = await surveys.results(ctx.svc.backend, survey)
     await reply_long(update, summary_blocks(results, lang))
     # Drawing takes a moment of CPU: in a thread, so other people's answers do not wait.
-    # matplotlib loads here, at the first chart, not at start-up (+50 MB, +2 s).
+    # matplotlib loads here, at the first chart, not at start-up (48 MB; docs/benchmarks.md).
     from bot.survey_charts import survey_charts
 
     charts = await asyncio.to_thread(survey_charts, results, lang) if results.responses else []
