@@ -84,23 +84,32 @@ async def test_a_reply_held_by_its_own_chat_does_not_hold_up_broadcasts() -> Non
 
 async def test_a_broadcast_leaves_a_reserve_that_replies_use_at_once() -> None:
     time = FakeTime()
-    p = pacer(time, per_second=30, burst=30)  # the reserve: a third of the burst, 10
-    for n in range(20):  # the broadcast takes what is above the reserve at once
-        await p.acquire(1000 + n, Priority.BROADCAST)
+    p = pacer(time, per_second=30, burst=30)  # the reserve: all but one of the burst
+    await p.acquire(1000, Priority.BROADCAST)  # a full bucket: the broadcast takes one
     assert time.now == 0.0
-    await p.acquire(2000, Priority.BROADCAST)  # then only what the bucket gains
+    await p.acquire(1001, Priority.BROADCAST)  # then only what the bucket gains
     assert time.now > 0.0
     held = time.now
-    for n in range(10):  # ten citizens answered without waiting for anything
+    for n in range(29):  # 29 citizens answered without waiting for anything
         await p.acquire(3000 + n)
     assert time.now == held
-    await p.acquire(4000)  # the eleventh waits like any send
+    await p.acquire(4000)  # the thirtieth waits like any send
     assert time.now > held
+
+
+async def test_a_smaller_reserve_lets_a_broadcast_burst() -> None:
+    time = FakeTime()
+    p = pacer(time, per_second=30, burst=30, reply_reserve=10)
+    for n in range(20):
+        await p.acquire(1000 + n, Priority.BROADCAST)
+    assert time.now == 0.0
+    await p.acquire(2000, Priority.BROADCAST)
+    assert time.now > 0.0
 
 
 async def test_a_long_broadcast_still_gets_the_whole_rate() -> None:
     time = FakeTime()
     p = pacer(time, per_second=30, burst=30)
-    for n in range(320):
+    for n in range(301):
         await p.acquire(1000 + n, Priority.BROADCAST)
-    assert 9.9 <= time.now <= 10.1  # 20 at once, then 30 a second: the reserve costs no rate
+    assert 9.9 <= time.now <= 10.1  # one at once, then 30 a second: the reserve costs no rate

@@ -6,8 +6,8 @@ actions are limited separately and far more loosely, so they are not counted her
 AIORateLimiter counts every request with a chat id, which halves what a bot can answer).
 
 Replies to people come first: a lower-priority send (a broadcast) waits while any reply is
-waiting, and leaves part of the overall budget unspent (`reply_reserve`), so a burst of
-replies during a big broadcast goes out at once instead of at the broadcast's pace.
+waiting, and leaves the overall budget's reserve to replies (`reply_reserve`), so a burst
+of replies during a big broadcast goes out at once instead of queueing at 30 a second.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ class PaceRules:
     burst: int = 30
     group_per_minute: float = 20.0
     group_burst: int = 20
-    # Sends a broadcast leaves in the bucket for replies; None: a third of the burst. With
-    # a broadcast draining the bucket to zero, 60 citizens' answers had a p95 of 785 ms
-    # (bench/intake.py --citizens 60 --broadcast 1000); a broadcast's rate is unchanged.
+    # Sends a broadcast leaves in the bucket for replies; None: all but one, so a broadcast
+    # takes only what the budget gains while replies need none, at the same overall rate.
+    # bench/intake.py --citizens 60 --broadcast 1000 (docs/benchmarks.md): answers' p95
+    # 785 ms with no reserve, 494 ms with a third of the burst, 149 ms with all but one.
     reply_reserve: int | None = None
 
 
@@ -78,7 +79,7 @@ class Pacer:
         self._ready_replies = 0  # replies waiting only for the shared budget
         reserve = self.rules.reply_reserve
         # A broadcast needs its own token above the reserve; it must fit in the bucket.
-        self._reserve = min(self.rules.burst // 3 if reserve is None else reserve,
+        self._reserve = min(self.rules.burst - 1 if reserve is None else reserve,
                             max(self.rules.burst - 1, 0))
 
     async def acquire(self, chat_id: int | str, priority: Priority = Priority.REPLY) -> None:
