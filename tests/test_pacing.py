@@ -84,16 +84,17 @@ async def test_a_reply_held_by_its_own_chat_does_not_hold_up_broadcasts() -> Non
 
 async def test_a_broadcast_leaves_a_reserve_that_replies_use_at_once() -> None:
     time = FakeTime()
-    p = pacer(time, per_second=30, burst=30)  # the reserve: all but one of the burst
-    await p.acquire(1000, Priority.BROADCAST)  # a full bucket: the broadcast takes one
+    p = pacer(time, per_second=30, burst=30)  # the reserve: 27, all but a tenth of a second
+    for n in range(3):  # a full bucket: the broadcast takes what is above the reserve
+        await p.acquire(1000 + n, Priority.BROADCAST)
     assert time.now == 0.0
-    await p.acquire(1001, Priority.BROADCAST)  # then only what the bucket gains
+    await p.acquire(1003, Priority.BROADCAST)  # then only what the bucket gains
     assert time.now > 0.0
     held = time.now
-    for n in range(29):  # 29 citizens answered without waiting for anything
+    for n in range(27):  # 27 citizens answered without waiting for anything
         await p.acquire(3000 + n)
     assert time.now == held
-    await p.acquire(4000)  # the thirtieth waits like any send
+    await p.acquire(4000)  # the next waits like any send
     assert time.now > held
 
 
@@ -110,6 +111,6 @@ async def test_a_smaller_reserve_lets_a_broadcast_burst() -> None:
 async def test_a_long_broadcast_still_gets_the_whole_rate() -> None:
     time = FakeTime()
     p = pacer(time, per_second=30, burst=30)
-    for n in range(301):
+    for n in range(303):
         await p.acquire(1000 + n, Priority.BROADCAST)
-    assert 9.9 <= time.now <= 10.1  # one at once, then 30 a second: the reserve costs no rate
+    assert 9.9 <= time.now <= 10.1  # 3 at once, then 30 a second: the reserve costs no rate
