@@ -114,3 +114,26 @@ async def test_a_long_broadcast_still_gets_the_whole_rate() -> None:
     for n in range(303):
         await p.acquire(1000 + n, Priority.BROADCAST)
     assert 9.9 <= time.now <= 10.1  # 3 at once, then 30 a second: the reserve costs no rate
+
+
+async def test_paid_sends_have_their_own_budget_and_replies_keep_thirty() -> None:
+    time = FakeTime()
+    p = pacer(time, per_second=30, burst=30, paid_per_second=1000)
+    for n in range(3000):  # a paid broadcast: 1,000 at once, then 1,000 a second
+        await p.acquire(1000 + n, Priority.BROADCAST, paid=True)
+    assert 1.9 <= time.now <= 2.1
+    held = time.now
+    for n in range(30):  # replies were not spent by it: a full 30 at once
+        await p.acquire(9000 + n)
+    assert time.now == held
+    for n in range(30):  # and then Telegram's 30 a second, not 1,000
+        await p.acquire(9500 + n)
+    assert time.now - held >= 0.9
+
+
+async def test_without_paid_broadcasts_a_paid_flag_changes_nothing() -> None:
+    time = FakeTime()
+    p = pacer(time, per_second=30, burst=30)
+    for n in range(63):
+        await p.acquire(1000 + n, Priority.BROADCAST, paid=True)
+    assert 1.9 <= time.now <= 2.1  # 3 at once above the reserve, then 30 a second

@@ -41,6 +41,9 @@ class PaceRules:
     # (docs/benchmarks.md): with no reserve, 60 citizens' answers had a p95 of 785 ms
     # during a broadcast; with all but one, 149 ms, but the paid broadcast fell to 69 %.
     reply_reserve: int | None = None
+    # Sends with `allow_paid_broadcast`: a budget of their own (Telegram charges them beyond
+    # 30 a second); None when paid broadcasts are off. Replies stay within `per_second`.
+    paid_per_second: float | None = None
 
 
 class _Bucket:
@@ -76,6 +79,8 @@ class Pacer:
         self.rules = rules or PaceRules()
         self._clock, self._sleep = clock, sleep
         self._global = _Bucket(self.rules.per_second, self.rules.burst, clock())
+        paid = self.rules.paid_per_second
+        self._paid = None if paid is None else _Bucket(paid, max(int(paid), 1), clock())
         self._groups: dict[int | str, _Bucket] = {}
         self._blocked: dict[int | str, float] = {}
         self._ready_replies = 0  # replies waiting only for the shared budget
@@ -85,11 +90,14 @@ class Pacer:
         # A broadcast needs its own token above the reserve; it must fit in the bucket.
         self._reserve = min(max(reserve, 0), max(self.rules.burst - 1, 0))
 
-    async def acquire(self, chat_id: int | str, priority: Priority = Priority.REPLY) -> None:
+    async def acquire(self, chat_id: int | str, priority: Priority = Priority.REPLY, *,
+                      paid: bool = False) -> None:
         """Wait until a send to `chat_id` is within every limit, then count it.
 
         A reply held back by its own chat (a 429, a group's minute budget) does not hold up
-        broadcasts: only replies waiting for the shared budget go before them.
+        broadcasts: only replies waiting for the shared budget go before them. A paid send
+        (with paid broadcasts on) counts against the paid budget only, which replies never
+        wait for.
         """
         while True:
             now = self._clock()
@@ -97,11 +105,18 @@ class Pacer:
             if own > 0:
                 await self._sleep(own)
                 continue
+            if paid and self._paid is not None:
+                self._paid.refill(now)
+                if (wait := self._paid.wait()) > 0:
+                    await self._sleep(wait)
+                    continue
+                self._take(chat_id, self._paid)
+                return
             self._global.refill(now)
             if priority is Priority.REPLY:
                 shared = self._global.wait()
                 if shared == 0:
-                    self._take(chat_id)
+                    self._take(chat_id, self._global)
                     return
                 self._ready_replies += 1
                 try:
@@ -111,7 +126,7 @@ class Pacer:
             else:
                 shared = self._global.wait(1 + self._reserve)
                 if shared == 0 and not self._ready_replies:
-                    self._take(chat_id)
+                    self._take(chat_id, self._global)
                     return
                 await self._sleep(shared or 1 / self.rules.per_second)
 
@@ -145,7 +160,7 @@ class Pacer:
             self._groups[chat_id] = bucket
         return bucket
 
-    def _take(self, chat_id: int | str) -> None:
-        self._global.tokens -= 1
+    def _take(self, chat_id: int | str, overall: _Bucket) -> None:
+        overall.tokens -= 1
         if (group := self._groups.get(chat_id)) is not None:
             group.tokens -= 1

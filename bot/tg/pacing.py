@@ -75,7 +75,8 @@ class PacedRateLimiter(BaseRateLimiter[Pace]):
         attempt = 0
         while True:
             if paced and chat_id is not None:
-                await self.pacer.acquire(chat_id, pace.priority)
+                await self.pacer.acquire(chat_id, pace.priority,
+                                         paid=_flag(data.get("allow_paid_broadcast")))
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -104,6 +105,10 @@ def _chat(value: object) -> int | str | None:
     if isinstance(value, str):
         return int(value) if value.lstrip("-").isdigit() else value
     return None
+
+
+def _flag(value: object) -> bool:
+    return value is True or value == "true"
 
 
 def _seconds(value: float | dt.timedelta) -> float:
