@@ -100,3 +100,19 @@ async def test_a_layer_must_be_open(fake: FakeTelegram) -> None:
     await request.shutdown()  # twice is harmless, as with PTB's own layer
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request(f"{fake.url}/bot{fake.token}/getMe", "POST")
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9/bot123:SECRET-TOKEN/getMe",  # nothing listens on port 9 here
+    "http:///bot123:SECRET-TOKEN/getMe",  # aiohttp quotes a URL it cannot use in full
+])
+async def test_a_failed_request_names_no_token(url: str) -> None:
+    request = AiohttpRequest(connect_timeout=2.0)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.post(url)
+    finally:
+        await request.shutdown()
+    assert "SECRET-TOKEN" not in str(raised.value)
+    assert "aiohttp." in str(raised.value)

@@ -121,7 +121,9 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+            # The URL holds the bot's token: never in a message that may be logged.
+            detail = str(exc).replace(url, "<the Bot API URL>")
+            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {detail}") from exc
 
 
 def _sum(*parts: float | None) -> float | None:
