@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaPhoto
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, HTTPXRequest
@@ -116,3 +117,41 @@ async def test_a_failed_request_names_no_token(url: str) -> None:
         await request.shutdown()
     assert "SECRET-TOKEN" not in str(raised.value)
     assert "aiohttp." in str(raised.value)
+
+
+async def test_a_slow_upload_is_given_time_a_hung_one_is_not() -> None:
+    """aiohttp has no write timeout: the bound on a whole request grows with its upload."""
+
+    async def read_slowly(request: web.Request) -> web.Response:
+        received = 0
+        while chunk := await request.content.read(65536):
+            received += len(chunk)
+            await asyncio.sleep(0.01)  # about 6 MB a second: 20 MB take 3 s
+        return web.json_response({"ok": True, "result": received})
+
+    async def get_me(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": {
+            "id": 1, "is_bot": True, "first_name": "Bot", "username": "bot"}})
+
+    server = web.Application(client_max_size=64 * 2**20)
+    server.router.add_post("/bot1:T/getMe", get_me)
+    server.router.add_post("/bot1:T/senddocument", read_slowly)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    # Without the allowance the request as a whole would be cut at 0.1 × 3 + 2 = 2.3 s.
+    request = AiohttpRequest(read_timeout=2.0, write_timeout=0.1, connect_timeout=0.1,
+                             pool_timeout=0.1, media_write_timeout=0.1)
+    try:
+        async with Bot("1:T", base_url=f"http://127.0.0.1:{port}/bot", request=request) as bot:
+            started = asyncio.get_running_loop().time()
+            received = await bot.do_api_request(
+                "senddocument", api_kwargs={"chat_id": 1, "document": InputFile(
+                    b"x" * 20_000_000, filename="video.mp4")})
+            took = asyncio.get_running_loop().time() - started
+    finally:
+        await runner.cleanup()
+    assert received > 20_000_000  # the file and its multipart framing all arrived
+    assert took > 2.3

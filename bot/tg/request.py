@@ -14,6 +14,8 @@ Bot API) reads the same arguments as from `HTTPXRequest`.
 
 from __future__ import annotations
 
+import io
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -21,6 +23,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 _JSON = {"Content-Type": "application/json"}
+UPLOAD_BYTES_PER_SECOND = 100_000  # the slowest uplink an upload is given time for
 
 
 class AiohttpRequest(BaseRequest):
@@ -28,8 +31,9 @@ class AiohttpRequest(BaseRequest):
 
     Timeouts mean what they mean for `HTTPXRequest`: `connect` to open a connection,
     `pool` to wait for a free one, `read` between bytes of the answer. aiohttp has no
-    timeout on writing a body, so the sum of all four bounds a request as a whole: an upload
-    to a server that stopped reading cannot hang a handler.
+    timeout on writing a body, so the sum of all four bounds a request as a whole, an upload
+    getting a second more for every `UPLOAD_BYTES_PER_SECOND` it carries: a slow uplink is
+    not a hung one, and a server that stopped reading cannot hang a handler.
     """
 
     __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session",
@@ -95,6 +99,9 @@ class AiohttpRequest(BaseRequest):
             write = self._media_write if files else self._write
         else:
             write = write_timeout
+        if files and write is not None:
+            write += sum(len(part[1]) for part in files.values() if isinstance(part[1], bytes)) \
+                / UPLOAD_BYTES_PER_SECOND
         timeout = aiohttp.ClientTimeout(
             total=_sum(connect, pool, write, read),
             connect=_sum(pool, connect), sock_connect=connect, sock_read=read)
@@ -107,7 +114,10 @@ class AiohttpRequest(BaseRequest):
             for name, value in request_data.json_parameters.items():
                 form.add_field(name, value)
             for name, (filename, content, mimetype) in files.items():
-                form.add_field(name, content, filename=filename, content_type=mimetype)
+                # A stream, not bytes: aiohttp writes bytes in one go (and warns above 1 MB
+                # that it blocks the loop); a stream goes out chunk by chunk.
+                stream = io.BytesIO(content) if isinstance(content, bytes) else content
+                form.add_field(name, stream, filename=filename, content_type=mimetype)
             body = form
         elif request_data is not None and request_data.parameters:
             # JSON rather than PTB's form encoding: a tenth of the CPU for a long Cyrillic
