@@ -1037,3 +1037,14 @@ async def test_inline_messages_are_pressed_and_edited_by_inline_message_id(
     assert body["description"] == "Bad Request: message identifier is not specified"
     with pytest.raises(ValueError, match="not in the chat"):
         await fake.user().press_inline(posted, "Тийм")
+
+
+async def test_method_names_are_case_insensitive_and_recorded_as_documented() -> None:
+    async with FakeTelegram(limits=None) as fake:
+        alice = fake.user()
+        async with aiohttp.ClientSession() as session:
+            url = f"{fake.url}/bot{fake.token}/SENDMESSAGE"
+            async with session.post(url, json={"chat_id": alice.id, "text": "Сайн уу"}) as r:
+                assert (await r.json())["ok"] is True
+        assert alice.texts() == ["Сайн уу"]
+        assert [call.method for call in fake.calls] == ["sendMessage"]

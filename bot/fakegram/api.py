@@ -28,3 +28,8 @@ class BotApi:
         self.methods: dict[str, Handler] = {
             name.lower(): handler for group in groups for name, handler in group.handlers().items()
         }
+        # Telegram's method names are case-insensitive; calls are recorded under the
+        # documented spelling whatever the bot sent ("sendmessage" → "sendMessage").
+        self.names: dict[str, str] = {
+            name.lower(): name for group in groups for name in group.handlers()
+        }

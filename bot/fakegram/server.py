@@ -513,6 +513,7 @@ class FakeTelegram:
         if error is not None or result != [] or fault:  # an empty poll result is not activity
             self._last_activity = now
         ok = performed and error is None
+        method = self._api.names.get(method.lower(), method)
         call = Call(method, params.decoded(), ok, result, error, now, fault, answered)
         self._world.calls.append(call)
         if self._world.events:
