@@ -215,8 +215,8 @@ async def run_broadcast(
                 async with b.db.tx() as conn:
                     claimed = await q.claim_batch(conn, broadcast_id, CHUNK)
                 if claimed:
-                    flying.append(asyncio.ensure_future(_deliver_all(b, sender, claimed,
-                                                                     outgoing)))
+                    flying.append(asyncio.create_task(_deliver_all(b, sender, claimed,
+                                                                   outgoing)))
                     continue
             if not flying:  # nothing left to claim and nothing out: the end
                 break
