@@ -14,20 +14,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.queries import Row, get_meta, set_meta
+from bot.storage.queries import Row, _all, _one, get_meta, set_meta
 
 TOKEN_KEY = "page_token"  # noqa: S105 - a meta key; its value: b"refused" (staff not told yet), b"told", b"ok"
-
-
-async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Row | None:
-    async with conn.execute(sql, params) as cur:
-        row: Row | None = await cur.fetchone()
-        return row
-
-
-async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-    async with conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
 
 
 async def _changed(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:

@@ -6,21 +6,22 @@ domain action is one transaction however many statements it takes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import aiosqlite
 
 Row = aiosqlite.Row
+Params = Sequence[Any] | Mapping[str, Any]  # positional, or named (:name) parameters
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Row | None:
+async def _one(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> Row | None:
     async with conn.execute(sql, params) as cur:
         row: Row | None = await cur.fetchone()
         return row
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+async def _all(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> list[Row]:
     async with conn.execute(sql, params) as cur:
         return list(await cur.fetchall())
 

@@ -28,27 +28,13 @@ left before the period; and the period's broadcasts are worked out once (`MATERI
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import aiosqlite
 
 from bot.storage.db import Database
-from bot.storage.queries import Row
-
-Params = Sequence[Any] | Mapping[str, Any]
-
-
-async def _one(conn: aiosqlite.Connection, sql: str, params: Params) -> Row | None:
-    async with conn.execute(sql, params) as cur:
-        row: Row | None = await cur.fetchone()
-        return row
-
-
-async def _all(conn: aiosqlite.Connection, sql: str, params: Params) -> list[Row]:
-    async with conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
+from bot.storage.queries import Params, Row, _all, _one
 
 
 def _groups(rows: list[Row]) -> dict[str, int]:
