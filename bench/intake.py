@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bot.config import Secret, Settings
 from bot.core import outreach
@@ -40,6 +41,7 @@ from bot.fakegram import FakeTelegram, FakeUser
 from bot.sandbox.script import RECEIPT, expect, press, text_of
 from bot.tg import broadcast
 from bot.tg.app import build_app, quiet_libraries, running
+from bot.tg.common import App, Services
 
 
 async def _timed(latencies: list[float], action: object, wait: object) -> None:
@@ -83,25 +85,22 @@ def _ten_in_the_morning() -> dt.datetime:
     return dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
 
 
-async def _start_broadcast(app: object, fake: FakeTelegram, n: int,
-                           baseline: bool) -> tuple[list[int], asyncio.Task[object]]:
+async def _start_broadcast(app: App, fake: FakeTelegram, n: int,
+                           baseline: bool) -> tuple[list[int], asyncio.Task[Any]]:
     """Subscribe n people and start a post to them; the task ends when all were sent."""
-    svc = app.bot_data["svc"]  # type: ignore[attr-defined]
+    svc: Services = app.bot_data["svc"]
     ids = [fake.user(first_name=f"Захиалагч{k}").id for k in range(n)]
     for chat_id in ids:
         await outreach.subscribe(svc.backend, "telegram", str(chat_id), "mn",
                                  _ten_in_the_morning())
     if baseline:  # PTB's way: a loop of send_message, AIORateLimiter keeping the pace
-        async def loop() -> object:
+        async def loop() -> None:
             for chat_id in ids:
-                await app.bot.send_message(chat_id, POST["text"]["mn"],  # type: ignore[attr-defined]
-                                           parse_mode="HTML")
-            return None
-        return ids, asyncio.ensure_future(loop())
+                await app.bot.send_message(chat_id, POST["text"]["mn"], parse_mode="HTML")
+        return ids, asyncio.create_task(loop())
     broadcast_id = await outreach.create_broadcast(svc.backend, POST, _ten_in_the_morning())
-    broadcast.start_broadcast(app, broadcast_id)  # type: ignore[arg-type]
-    task = app.bot_data["broadcast_tasks"][broadcast_id]  # type: ignore[attr-defined]
-    return ids, task
+    broadcast.start_broadcast(app, broadcast_id)
+    return ids, app.bot_data["broadcast_tasks"][broadcast_id]
 
 
 def _copies(fake: FakeTelegram, audience: list[int]) -> Counter[int]:
